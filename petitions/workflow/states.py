@@ -37,6 +37,80 @@ class Status(StrEnum):
     # every letter starts here (tiếp nhận, vào sổ)
     RECEIVED = "received"
 
+    # outcomes of letter handling (xử lý đơn)
+    ACCEPTED = "accepted"              # thụ lý / accepted for answer
+    REFUSED = "refused"                # không thụ lý, with a reason
+    FORWARDED = "forwarded"            # chuyển đơn to the competent body
+    GUIDED = "guided"                  # hướng dẫn: the filer is told where to go
+    ARCHIVED = "archived"              # lưu đơn: ineligible, or not processed
+    ATTACHED = "attached"              # repeats an open case: attached to it
+    SPLIT = "split"                    # mixed kinds: split into new letters
+    REFERRED = "referred"              # anonymous denunciation: to inspection as information
+
+    # resolution (complaints, denunciations)
+    UNDER_VERIFICATION = "under_verification"  # xác minh
+    IN_DIALOGUE = "in_dialogue"        # đối thoại held
+    DECIDED = "decided"                # quyết định giải quyết khiếu nại
+    NOTIFIED = "notified"              # decision sent
+    IN_EFFECT = "in_effect"            # decision has legal effect
+    ENFORCED = "enforced"              # decision enforced
+    ESCALATED = "escalated"            # a second-time complaint was filed
+    CONCLUDED = "concluded"            # kết luận nội dung tố cáo
+    CONCLUSION_HANDLED = "conclusion_handled"  # xử lý kết luận
+    PUBLISHED = "published"            # công khai kết luận
+    SUSPENDED = "suspended"            # tạm đình chỉ
+    TERMINATED = "terminated"          # đình chỉ
+    IN_COURT = "in_court"              # taken to court: the administrative route ends
+
+    # petitions and voter petitions
+    ANSWERED = "answered"
+    CONSOLIDATED = "consolidated"      # tổng hợp by the People's Council standing committee
+    ASSIGNED = "assigned"              # assigned to an agency to answer
+    REPORTED = "reported"              # answer reported back to voters
+    MONITORED = "monitored"            # giám sát
+    CARRIED_OVER = "carried_over"      # to the next session
+
+    CLOSED = "closed"
+
 
 #: the status every new letter is stored with
 INITIAL_STATUS = Status.RECEIVED
+
+
+class Event(StrEnum):
+    """What an officer does to a case: verbs. The transition table says where each leads."""
+
+    # letter handling
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    FORWARD = "forward"
+    GUIDE = "guide"
+    ARCHIVE = "archive"
+    ATTACH = "attach"
+    SPLIT = "split"
+    REFER = "refer"
+    # resolution
+    ASSIGN = "assign"
+    START_VERIFICATION = "start_verification"
+    HOLD_DIALOGUE = "hold_dialogue"
+    EXTEND = "extend"
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    DECIDE = "decide"
+    CONCLUDE = "conclude"
+    NOTIFY = "notify"
+    TAKE_EFFECT = "take_effect"
+    ENFORCE = "enforce"
+    HANDLE_CONCLUSION = "handle_conclusion"
+    PUBLISH = "publish"
+    WITHDRAW = "withdraw"
+    TERMINATE = "terminate"
+    TAKE_TO_COURT = "take_to_court"
+    ESCALATE = "escalate"
+    # petitions and voter petitions
+    ANSWER = "answer"
+    CONSOLIDATE = "consolidate"
+    REPORT = "report"
+    MONITOR = "monitor"
+    CARRY_OVER = "carry_over"
+    CLOSE = "close"

@@ -1,0 +1,14 @@
+"""The blueprints: thin views over the services."""
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .public import bp as public_bp
+    from .reception import bp as reception_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(reception_bp, url_prefix="/officer")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")

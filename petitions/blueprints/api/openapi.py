@@ -1,0 +1,113 @@
+"""The OpenAPI 3.1 document of API v1."""
+from __future__ import annotations
+
+from ...workflow.states import PUBLIC_KINDS
+
+_PERSON = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "full_name": {"type": "string", "maxLength": 120},
+        "id_number": {"type": "string", "pattern": r"^\d{12}$", "description": "12-digit citizen ID number"},
+        "phone": {"type": "string", "pattern": r"^(\+84|0)\d{9,10}$"},
+        "email": {"type": "string", "format": "email"},
+        "address": {"type": "string", "maxLength": 300},
+    },
+}
+
+_ERRORS = {
+    "type": "object",
+    "required": ["errors"],
+    "properties": {"errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}},
+}
+
+_STEP = {
+    "type": ["object", "null"],
+    "properties": {
+        "step": {"type": "string"}, "label": {"type": "string"},
+        "started_on": {"type": "string", "format": "date"}, "due_on": {"type": "string", "format": "date"},
+        "limit_days": {"type": "integer"}, "unit": {"type": "string", "enum": ["working", "calendar"]},
+    },
+}
+
+
+def openapi_document() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "petitions API",
+            "version": "1",
+            "description": "File complaints, denunciations and petitions, and follow them by tracking code. "
+                           "Messages are in Vietnamese; send Accept-Language: en for English.",
+        },
+        "paths": {
+            "/api/v1/cases": {
+                "post": {
+                    "summary": "File a letter",
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["kind", "title", "content", "commune_code"],
+                        "properties": {
+                            "kind": {"type": "string", "enum": [k.value for k in PUBLIC_KINDS]},
+                            "title": {"type": "string", "maxLength": 200},
+                            "content": {"type": "string", "minLength": 20, "maxLength": 20000},
+                            "commune_code": {"type": "string", "description": "ward/commune code (after 1/7/2025)"},
+                            "agency_code": {"type": "string", "description":
+                                            "a provincial agency; default: the commune's People's Committee"},
+                            "respondent": {"type": "string", "maxLength": 500, "description":
+                                           "complaint: the decision or act complained about (required); "
+                                           "denunciation: the person or body denounced (required)"},
+                            "petitioner": _PERSON,
+                            "co_signers": {"type": "array", "items": _PERSON},
+                            "anonymous": {"type": "boolean", "description": "petitions and feedback only"},
+                            "pledge": {"type": "boolean", "description":
+                                       "denunciation: the denouncer's declaration of truthfulness (required)"},
+                        },
+                    }}}},
+                    "responses": {
+                        "201": {"description": "Received", "content": {"application/json": {"schema": {
+                            "type": "object",
+                            "required": ["tracking_code", "access_key", "status", "received_at", "handling_due_on"],
+                            "properties": {
+                                "tracking_code": {"type": "string"},
+                                "access_key": {"type": "string", "description": "shown once; keep it"},
+                                "status": {"type": "string"},
+                                "received_at": {"type": "string", "format": "date-time"},
+                                "received_on": {"type": "string", "format": "date"},
+                                "handling_due_on": {"type": "string", "format": "date"},
+                                "handling_step": _STEP,
+                            },
+                        }}}},
+                        "422": {"description": "Invalid input; nothing stored",
+                                "content": {"application/json": {"schema": _ERRORS}}},
+                    },
+                }
+            },
+            "/api/v1/cases/{tracking_code}": {
+                "get": {
+                    "summary": "Public status and history of a letter",
+                    "parameters": [
+                        {"name": "tracking_code", "in": "path", "required": True, "schema": {"type": "string"}},
+                        {"name": "X-Access-Key", "in": "header", "required": True, "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "The public view", "content": {"application/json": {"schema": {
+                            "type": "object",
+                            "properties": {
+                                "tracking_code": {"type": "string"}, "kind": {"type": "string"},
+                                "title": {"type": "string"}, "received_on": {"type": "string", "format": "date"},
+                                "agency": {"type": "string"}, "status": {"type": "string"},
+                                "current_step": _STEP,
+                                "history": {"type": "array", "items": {"type": "object", "properties": {
+                                    "event": {"type": "string"}, "label": {"type": "string"},
+                                    "date": {"type": "string", "format": "date"}, "status": {"type": "string"}}}},
+                            },
+                        }}}},
+                        "404": {"description": "Wrong code or key (the same answer for both)",
+                                "content": {"application/json": {"schema": _ERRORS}}},
+                    },
+                }
+            },
+        },
+    }

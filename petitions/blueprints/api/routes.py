@@ -1,0 +1,103 @@
+"""JSON API v1: the same validation as the forms, errors as {"errors": {field: [messages]}}."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import jsonify, request
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...services.intake import find_public_case, submit_case
+from ...web import local_today
+from ...workflow.states import Channel
+from ..public.forms import CaseForm, flat_errors, to_submission
+from ..public.status import public_view
+from . import bp
+from .openapi import openapi_document
+
+TOP_FIELDS = {"kind", "title", "content", "commune_code", "agency_code", "petitioner", "respondent",
+              "co_signers", "anonymous", "pledge"}
+PARTY_KEYS = {"full_name", "id_number", "phone", "email", "address"}
+
+
+def _json_dates(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_dates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_dates(v) for v in value]
+    return value
+
+
+def _shape_errors(body) -> dict[str, list[str]]:
+    """Type errors the form cannot see: unknown fields, objects where strings belong."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(body, dict):
+        return {"_": [_("Send a JSON object.")]}
+    for key in body:
+        if key not in TOP_FIELDS:
+            errors[key] = [_("Unknown field.")]
+    for key in ("kind", "title", "content", "commune_code", "agency_code", "respondent"):
+        if body.get(key) is not None and not isinstance(body[key], str):
+            errors[key] = [_("Must be a string.")]
+    for key in ("anonymous", "pledge"):
+        if body.get(key) is not None and not isinstance(body[key], bool):
+            errors[key] = [_("Must be true or false.")]
+    people = [("petitioner", body.get("petitioner"))]
+    signers = body.get("co_signers")
+    if signers is not None and not isinstance(signers, list):
+        errors["co_signers"] = [_("Must be a list of people.")]
+    elif signers:
+        people += [(f"co_signers.{i}", p) for i, p in enumerate(signers)]
+    for name, person in people:
+        if person is None:
+            continue
+        if not isinstance(person, dict):
+            errors[name] = [_("Must be an object.")]
+            continue
+        for key, value in person.items():
+            if key not in PARTY_KEYS:
+                errors[f"{name}.{key}"] = [_("Unknown field.")]
+            elif value is not None and not isinstance(value, str):
+                errors[f"{name}.{key}"] = [_("Must be a string.")]
+    return errors
+
+
+@bp.post("/cases")
+def create_case():
+    body = request.get_json(silent=True)
+    errors = _shape_errors(body)
+    if errors:
+        return jsonify({"errors": errors}), 422
+    data = dict(body)
+    data["co_signers"] = data.get("co_signers") or []
+    data["petitioner"] = data.get("petitioner") or {}
+    form = CaseForm(formdata=None, data=data, meta={"csrf": False})
+    if not form.validate():
+        return jsonify({"errors": flat_errors(form.errors)}), 422
+    case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today()))
+    db.session.commit()
+    view = public_view(case)
+    return jsonify({
+        "tracking_code": case.tracking_code,
+        "access_key": key,
+        "status": case.status,
+        "received_at": case.received_at.isoformat(),
+        "received_on": case.received_on.isoformat(),
+        "handling_due_on": view["current_step"]["due_on"].isoformat(),
+        "handling_step": _json_dates(view["current_step"]),
+    }), 201
+
+
+@bp.get("/cases/<code>")
+def get_case(code: str):
+    case = find_public_case(code, request.headers.get("X-Access-Key", ""))
+    if case is None:
+        return jsonify({"errors": {"_": [_("No letter matches this tracking code and access key.")]}}), 404
+    return jsonify(_json_dates(public_view(case)))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())

@@ -1,0 +1,194 @@
+"""The letter form: one definition for the public pages, the desk and the JSON API."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField, FieldList, FormField, HiddenField, MultipleFileField, SelectField, StringField,
+    TextAreaField,
+)
+from wtforms import Form as SubForm
+from wtforms.validators import DataRequired, Email, Length, Regexp, StopValidation
+
+from ...extensions import db
+from ...models import AdminUnit, Agency
+from ...workflow.states import PUBLIC_KINDS, Kind
+
+class Optional:
+    """Skip the other checks when the field is empty, judged from its data (WTForms'
+    own ``Optional`` reads the raw form input, which a JSON body does not have)."""
+
+    field_flags = {"optional": True}
+
+    def __call__(self, form, field):
+        if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
+            field.errors[:] = []
+            raise StopValidation()
+
+
+ID_NUMBER = Regexp(r"^\d{12}$", message=_l("The citizen ID number has exactly 12 digits."))
+PHONE = Regexp(r"^(\+84|0)\d{9,10}$", message=_l("Enter a Vietnamese phone number, for example 0912345678."))
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class PartyForm(SubForm):
+    full_name = StringField(_l("Full name"), filters=[_strip], validators=[Length(max=120)])
+    id_number = StringField(_l("Citizen ID number (12 digits)"), filters=[_strip],
+                            validators=[Optional(), ID_NUMBER])
+    phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), PHONE])
+    email = StringField(_l("E-mail"), filters=[_strip],
+                        validators=[Optional(), Email(message=_l("Enter a valid e-mail address.")),
+                                    Length(max=200)])
+    address = StringField(_l("Address"), filters=[_strip], validators=[Length(max=300)])
+
+
+REQUIRED = _l("This field is required.")
+
+
+class CaseForm(FlaskForm):
+    kind = HiddenField(_l("Kind of letter"))
+    title = StringField(_l("Subject"), filters=[_strip],
+                        validators=[DataRequired(message=REQUIRED), Length(max=200)])
+    content = TextAreaField(_l("Content"), filters=[_strip],
+                            validators=[DataRequired(message=REQUIRED),
+                                        Length(min=20, max=20000, message=_l(
+                                            "Write between %(min)d and %(max)d characters."))])
+    respondent = StringField(filters=[_strip], validators=[Length(max=500)])
+    commune_code = SelectField(_l("Commune or ward concerned"),
+                               validate_choice=False)
+    agency_code = SelectField(_l("Send to"), validate_choice=False)
+    petitioner = FormField(PartyForm)
+    co_signers = FieldList(FormField(PartyForm), min_entries=0, max_entries=200)
+    anonymous = BooleanField(_l("Send without my name"))
+    pledge = BooleanField(_l("I declare that what I report is true and I take responsibility before the law for it."))
+    attachments = MultipleFileField(_l("Attached papers (PDF, photos, Word)"))
+
+    kinds = PUBLIC_KINDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        communes = db.session.execute(
+            db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune").order_by(AdminUnit.name)
+        ).all()
+        self.commune_code.choices = [("", _l("Choose a commune or ward"))] + [tuple(c) for c in communes]
+        agencies = db.session.execute(
+            db.select(Agency.code, Agency.name).where(Agency.level == "province").order_by(Agency.name)
+        ).all()
+        self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + [
+            tuple(a) for a in agencies]
+
+    # --- what the law asks of each kind -------------------------------------------------
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        kind = self.kind.data
+        if kind not in {k.value for k in self.kinds}:
+            self.kind.errors = list(self.kind.errors) + [_l(
+                "Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in self.kinds))]
+            return False
+        p = self.petitioner.form
+        anonymous = bool(self.anonymous.data)
+        if anonymous and kind != Kind.PETITION:
+            self.anonymous.errors = list(self.anonymous.errors) + [_l(
+                "Only petitions and feedback can be sent without a name. A complaint or a "
+                "denunciation needs your real name and address.")]
+            ok = False
+        if not anonymous:
+            for name in ("full_name", "address"):
+                if not getattr(p, name).data:
+                    getattr(p, name).errors = list(getattr(p, name).errors) + [REQUIRED]
+                    ok = False
+            if kind in (Kind.COMPLAINT, Kind.DENUNCIATION) and not p.id_number.data:
+                p.id_number.errors = list(p.id_number.errors) + [REQUIRED]
+                ok = False
+        if kind == Kind.COMPLAINT and not self.respondent.data:
+            self.respondent.errors = list(self.respondent.errors) + [_l(
+                "Name the decision or act you complain about.")]
+            ok = False
+        if kind == Kind.DENUNCIATION:
+            if not self.respondent.data:
+                self.respondent.errors = list(self.respondent.errors) + [_l(
+                    "Name the person or body whose violation you report.")]
+                ok = False
+            if not self.pledge.data:
+                self.pledge.errors = list(self.pledge.errors) + [_l(
+                    "A denunciation must carry this declaration (Law on Denunciations Art. 9).")]
+                ok = False
+        if not self.commune_code.data:
+            self.commune_code.errors = list(self.commune_code.errors) + [_l("Choose a commune or ward.")]
+            ok = False
+        elif self.commune_code.data not in {c for c, _ in self.commune_code.choices}:
+            self.commune_code.errors = list(self.commune_code.errors) + [_l("Unknown commune or ward code.")]
+            ok = False
+        if self.agency_code.data and self.agency_code.data not in {c for c, _ in self.agency_code.choices}:
+            self.agency_code.errors = list(self.agency_code.errors) + [_l("Unknown agency code.")]
+            ok = False
+        for entry in self.co_signers:
+            if not entry.form.full_name.data:
+                entry.form.full_name.errors = list(entry.form.full_name.errors) + [REQUIRED]
+                ok = False
+        return ok
+
+    def respondent_label(self) -> str:
+        if self.kind.data == Kind.DENUNCIATION:
+            return str(_l("Person or body you denounce"))
+        if self.kind.data == Kind.COMPLAINT:
+            return str(_l("Decision or act you complain about (number, date, who issued it)"))
+        return str(_l("Body or matter concerned (optional)"))
+
+
+def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
+    """{'petitioner': {'full_name': [...]}} -> {'petitioner.full_name': [...]}"""
+    out: dict[str, list[str]] = {}
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            out.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key or "_")))
+    elif isinstance(errors, (list, tuple)):
+        if any(isinstance(e, (dict, list, tuple)) for e in errors):
+            for i, entry in enumerate(errors):
+                out.update(flat_errors(entry, f"{prefix}.{i}"))
+        elif errors:
+            out[prefix] = [str(e) for e in errors]
+    return out
+
+
+def to_submission(form: CaseForm, *, channel, received_on, files=()):
+    """A validated form as the intake service's Submission."""
+    from ...services.intake import Submission, default_agency_for
+
+    commune = db.session.scalar(db.select(AdminUnit).where(AdminUnit.code == form.commune_code.data))
+    agency = None
+    if form.agency_code.data:
+        agency = db.session.scalar(db.select(Agency).where(Agency.code == form.agency_code.data))
+    agency = agency or default_agency_for(commune)
+    anonymous = bool(form.anonymous.data) and form.kind.data == Kind.PETITION
+    return Submission(
+        kind=Kind(form.kind.data), title=form.title.data, content=form.content.data,
+        channel=channel, received_on=received_on, agency=agency, commune=commune,
+        respondent=form.respondent.data,
+        petitioner={} if anonymous else dict(form.petitioner.data),
+        co_signers=[dict(e.data) for e in form.co_signers],
+        is_anonymous=anonymous, files=list(files),
+    )
+
+
+def checked_files(form: CaseForm, max_bytes: int, max_count: int):
+    """The attachments, each checked from its content; errors go on the form."""
+    from ...services.uploads import UploadError, check_upload
+
+    files = [f for f in (form.attachments.data or []) if getattr(f, "filename", "")]
+    if len(files) > max_count:
+        form.attachments.errors = [_l("Attach at most %(n)d files.", n=max_count)]
+        return None
+    checked, errors = [], []
+    for f in files:
+        try:
+            checked.append(check_upload(f.filename, f.read(), max_bytes))
+        except UploadError as e:
+            errors.append(e.args[0])
+    if errors:
+        form.attachments.errors = errors
+        return None
+    return checked

@@ -1,0 +1,13 @@
+from flask import Blueprint
+from flask_login import login_required
+
+bp = Blueprint("reception", __name__)
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every officer page needs a signed-in officer."""
+
+
+from . import routes  # noqa: E402,F401

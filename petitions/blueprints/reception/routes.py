@@ -1,0 +1,145 @@
+"""The officers' pages: the agency's queue, a case, the desk form, the export."""
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from flask import (Response, abort, current_app, redirect, render_template, request,
+                   send_file, session, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ... import labels
+from ...extensions import db
+from ...models import AdminUnit, Attachment, Case, IdentityAccess
+from ...permissions import can_register_letters, can_view_case, can_view_identity
+from ...services.codes import format_code, normalize
+from ...services.intake import submit_case
+from ...services.queries import CaseFilter, case_list_query, page_of_cases
+from ...web import local_today
+from ...workflow.states import Channel, Kind
+from ..public.forms import checked_files, to_submission
+from . import bp
+from .forms import DeskForm, FilterForm, RevealForm
+
+
+def _filter_form() -> tuple[FilterForm, CaseFilter]:
+    form = FilterForm(request.args)
+    form.kind.choices = [("", _("All kinds"))] + [(k.value, labels.label(labels.KIND, k.value)) for k in Kind]
+    form.status.choices = [("", _("All statuses"))] + [(k, str(v)) for k, v in labels.STATUS.items()]
+    communes = db.session.execute(
+        db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune").order_by(AdminUnit.name)).all()
+    form.commune.choices = [("", _("All communes"))] + [tuple(c) for c in communes]
+    form.validate()
+    f = CaseFilter(kind=form.kind.data or None, status=form.status.data or None,
+                   commune=form.commune.data or None, date_from=form.date_from.data,
+                   date_to=form.date_to.data, q=form.q.data or None)
+    return form, f
+
+
+@bp.get("/")
+def queue():
+    form, f = _filter_form()
+    page = max(request.args.get("page", 1, type=int), 1)
+    size = current_app.config["PAGE_SIZE"]
+    rows, total = page_of_cases(current_user, f, page, size)
+    pages = max((total + size - 1) // size, 1)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("reception/queue.html", form=form, rows=rows, total=total, page=page,
+                           pages=pages, args=args)
+
+
+@bp.get("/export.csv")
+def export_cases():
+    """The filtered queue as CSV. It holds no personal data: no names, ID numbers or addresses."""
+    _form, f = _filter_form()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Tracking code"), _("Kind"), _("Subject"), _("Date received"), _("Channel"),
+                     _("Status"), _("Agency"), _("Commune"), _("Next due date")])
+    result = db.session.execute(case_list_query(current_user, f).order_by(Case.received_on.desc()))
+    for case, next_due in result:
+        writer.writerow([format_code(case.tracking_code), labels.label(labels.KIND, case.kind), case.title,
+                         case.received_on.strftime("%d/%m/%Y"), labels.label(labels.CHANNEL, case.channel),
+                         labels.label(labels.STATUS, case.status), case.agency.name,
+                         case.commune.name if case.commune else "",
+                         next_due.strftime("%d/%m/%Y") if next_due else ""])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=cases.csv"})
+
+
+def _case_or_abort(code: str) -> Case:
+    case = db.session.scalar(db.select(Case).where(Case.tracking_code == normalize(code)))
+    if case is None:
+        abort(404)
+    if not can_view_case(current_user, case):
+        abort(403)
+    return case
+
+
+def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200):
+    may_see = can_view_identity(current_user, case)
+    show_identity = may_see and (not case.identity_is_confidential or identity_shown)
+    return render_template("reception/case.html", case=case, may_see_identity=may_see,
+                           show_identity=show_identity, reveal_form=reveal_form or RevealForm()), status
+
+
+@bp.get("/cases/<code>")
+def show_case(code: str):
+    return _render_case(_case_or_abort(code))
+
+
+@bp.post("/cases/<code>/identity")
+def reveal_identity(code: str):
+    case = _case_or_abort(code)
+    if not can_view_identity(current_user, case):
+        abort(403)
+    form = RevealForm()
+    if not form.validate_on_submit():
+        return _render_case(case, reveal_form=form, status=422)
+    db.session.add(IdentityAccess(case_id=case.id, user_id=current_user.id, context="case_page",
+                                  reason=form.reason.data))
+    db.session.commit()
+    return _render_case(case, reveal_form=form, identity_shown=True)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+def download_attachment(attachment_id: int):
+    att = db.session.get(Attachment, attachment_id) or abort(404)
+    # a denunciation's papers can reveal the denouncer (handwriting, signature)
+    if not can_view_identity(current_user, att.case):
+        abort(403)
+    if att.case.identity_is_confidential:
+        db.session.add(IdentityAccess(case_id=att.case_id, user_id=current_user.id, context="attachment",
+                                      reason=att.original_name))
+        db.session.commit()
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
+    return send_file(path, mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
+
+
+@bp.route("/desk", methods=["GET", "POST"])
+def desk():
+    if not can_register_letters(current_user):
+        abort(403)
+    form = DeskForm()
+    form.today = local_today()
+    if request.method == "GET":
+        form.kind.data = request.args.get("kind", Kind.COMPLAINT.value)
+        form.received_on.data = form.today
+        if current_user.agency.level == "commune" and current_user.agency.admin_unit:
+            form.commune_code.data = current_user.agency.admin_unit.code
+    if form.validate_on_submit():
+        cfg = current_app.config
+        files = checked_files(form, cfg["MAX_ATTACHMENT_BYTES"], cfg["MAX_ATTACHMENTS"])
+        if files is not None:
+            sub = to_submission(form, channel=Channel(form.channel.data), received_on=form.received_on.data,
+                                files=files)
+            if not form.agency_code.data:
+                sub.agency = current_user.agency  # registered at this officer's own desk
+            case, key = submit_case(sub, actor=current_user)
+            db.session.commit()
+            # the filer gets the same printable receipt as on the website
+            session["receipt"] = {"code": case.tracking_code, "key": key}
+            return redirect(url_for("public.receipt"))
+    return render_template("reception/desk.html", form=form), (422 if form.errors else 200)

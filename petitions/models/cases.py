@@ -1,0 +1,211 @@
+"""Cases, the people who filed them, their events, deadlines and attachments."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..workflow.states import Channel, Kind
+from .types import UTCDateTime, utcnow
+from .units import AdminUnit, Agency
+from .users import User
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v.value}'" for v in values)
+
+
+class Case(db.Model):
+    """One letter and the case it becomes.
+
+    ``status`` is written only by the transition service. Overdue is never stored:
+    it is derived from the running deadlines.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(f"kind IN ({_in(Kind)})", name="kind"),
+        CheckConstraint(f"channel IN ({_in(Channel)})", name="channel"),
+        Index("ix_cases_agency_received", "agency_id", "received_on"),
+        Index("ix_cases_agency_status", "agency_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
+    access_key_hash: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    # the decision or act complained about, or the person/body denounced
+    respondent: Mapped[str | None] = mapped_column(String(500))
+    # when the letter was registered in the system, and the legal day it was received
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_on: Mapped[date] = mapped_column(Date)
+    receiving_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))  # the agency holding it
+    commune_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(40))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    is_mass: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    link_type: Mapped[str | None] = mapped_column(String(20))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
+    receiving_agency: Mapped[Agency] = relationship(foreign_keys=[receiving_agency_id])
+    commune: Mapped[AdminUnit | None] = relationship()
+    handler: Mapped[User | None] = relationship()
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Party.position"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", order_by="CaseEvent.id"
+    )
+    deadlines: Mapped[list[Deadline]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Deadline.id"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+
+    @property
+    def petitioner(self) -> Party | None:
+        return next((p for p in self.parties if p.role == "petitioner"), None)
+
+    @property
+    def identity_is_confidential(self) -> bool:
+        """A denouncer's identity is protected by law (Law on Denunciations Art. 8, 47, 56)."""
+        return self.kind == Kind.DENUNCIATION
+
+    @property
+    def running_deadline(self) -> Deadline | None:
+        running = [d for d in self.deadlines if d.completed_on is None]
+        return min(running, key=lambda d: d.due_on) if running else None
+
+    @property
+    def pseudonym(self) -> str:
+        return f"#{self.tracking_code[:4]}"
+
+    def __repr__(self) -> str:
+        return f"<Case {self.tracking_code} {self.kind} {self.status}>"
+
+
+class Party(db.Model):
+    """A person who filed the letter, signed it with others, or represents them.
+
+    Kept apart from the case. For denunciations it is confidential: only the handling
+    officer and the head of the handling agency may see it, and each view is logged.
+    """
+
+    __tablename__ = "parties"
+    __table_args__ = (
+        CheckConstraint("role IN ('petitioner', 'co_signer', 'representative')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="petitioner")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    full_name: Mapped[str | None] = mapped_column(String(120))
+    id_number: Mapped[str | None] = mapped_column(String(12))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class CaseEvent(db.Model):
+    """Append-only log of everything that happens to a case."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acted_on: Mapped[date] = mapped_column(Date)  # the date of the act, may precede the entry
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    event: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(40))
+    to_status: Mapped[str | None] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(Text)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict | None] = mapped_column(JSON)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class Deadline(db.Model):
+    """A legal time limit running on a step of a case. Overdue = open and past due."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        Index(
+            "ix_deadlines_open_due", "due_on",
+            sqlite_where=text("completed_on IS NULL"),
+            postgresql_where=text("completed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    step: Mapped[str] = mapped_column(String(40))
+    started_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    limit_days: Mapped[int] = mapped_column(Integer)
+    unit: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(300))
+    completed_on: Mapped[date | None] = mapped_column(Date)
+
+    case: Mapped[Case] = relationship(back_populates="deadlines")
+
+
+class Attachment(db.Model):
+    """A file stored outside the web root under a random name."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    case: Mapped[Case] = relationship(back_populates="attachments")
+
+
+class IdentityAccess(db.Model):
+    """Every time an officer is shown a confidential filer identity."""
+
+    __tablename__ = "identity_accesses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    context: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+    user: Mapped[User] = relationship()
+
+
+@event.listens_for(CaseEvent, "before_update")
+@event.listens_for(CaseEvent, "before_delete")
+@event.listens_for(IdentityAccess, "before_update")
+@event.listens_for(IdentityAccess, "before_delete")
+def _append_only(mapper, connection, target):
+    raise RuntimeError(f"{type(target).__name__} rows are append-only")

@@ -1,0 +1,130 @@
+"""Demo data: the province's agencies, one officer per role, realistic letters."""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from ..extensions import db
+from ..models import AdminUnit, Agency
+from ..workflow.states import Channel, Kind, Role
+from .accounts import create_user
+from .intake import Submission, submit_case
+from .units import load_units
+
+DEMO_PASSWORD = "nghean-demo-2026"
+
+SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLE = ["Văn", "Thị", "Đình", "Hữu", "Xuân", "Thanh", "Minh", "Quang", "Ngọc"]
+GIVEN = ["An", "Bình", "Cường", "Dung", "Hà", "Hải", "Hoa", "Hùng", "Lan", "Long", "Mai", "Nam",
+         "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Trung", "Tuấn", "Vinh", "Yến"]
+STREETS = ["Lê Lợi", "Quang Trung", "Nguyễn Du", "Phan Bội Châu", "Trần Phú", "Lê Hồng Phong"]
+
+LETTERS = {
+    Kind.COMPLAINT: [
+        ("Khiếu nại quyết định bồi thường, hỗ trợ khi thu hồi đất",
+         "Quyết định số {n}/QĐ-UBND ngày {d} về bồi thường, hỗ trợ khi thu hồi đất",
+         "Gia đình tôi bị thu hồi {m} m² đất nông nghiệp để thực hiện dự án mở rộng đường. "
+         "Đơn giá bồi thường áp dụng thấp hơn giá thị trường và không tính phần tài sản trên đất. "
+         "Đề nghị xem xét lại quyết định và bồi thường đúng quy định."),
+        ("Khiếu nại việc từ chối cấp giấy chứng nhận quyền sử dụng đất",
+         "Văn bản số {n}/UBND-ĐC ngày {d} trả lời không đủ điều kiện cấp giấy chứng nhận",
+         "Thửa đất của gia đình tôi sử dụng ổn định từ năm 1993, không tranh chấp. Ủy ban trả lời "
+         "không đủ điều kiện cấp giấy chứng nhận mà không nêu căn cứ. Đề nghị giải quyết."),
+        ("Khiếu nại quyết định xử phạt vi phạm hành chính trong xây dựng",
+         "Quyết định xử phạt số {n}/QĐ-XPHC ngày {d}",
+         "Tôi xây dựng công trình phụ trên đất ở hợp pháp nhưng bị xử phạt và buộc tháo dỡ. "
+         "Đề nghị xem xét hủy quyết định xử phạt vì không đúng đối tượng."),
+    ],
+    Kind.DENUNCIATION: [
+        ("Tố cáo cán bộ địa chính nhận tiền khi làm thủ tục đất đai",
+         "Cán bộ địa chính {who}",
+         "Khi làm thủ tục tách thửa, cán bộ địa chính yêu cầu nộp thêm {m}.000 đồng ngoài lệ phí, "
+         "không có biên lai. Nhiều hộ trong xóm cũng bị như vậy. Đề nghị xác minh, xử lý."),
+        ("Tố cáo sai phạm trong xét duyệt hộ nghèo",
+         "Trưởng thôn và cán bộ chính sách {who}",
+         "Danh sách hộ nghèo năm nay có nhiều hộ khá giả là người thân của cán bộ thôn, trong khi "
+         "các hộ thực sự khó khăn bị loại. Đề nghị kiểm tra lại việc bình xét."),
+    ],
+    Kind.PETITION: [
+        ("Kiến nghị sửa chữa tuyến đường liên xóm bị xuống cấp",
+         None,
+         "Tuyến đường liên xóm dài khoảng {m} m bị sạt lở, ổ gà sau mùa mưa, học sinh đi lại "
+         "rất nguy hiểm. Đề nghị địa phương sớm bố trí kinh phí sửa chữa."),
+        ("Phản ánh tình trạng ô nhiễm từ cơ sở chăn nuôi",
+         None,
+         "Cơ sở chăn nuôi lợn gần khu dân cư xả nước thải ra mương chung, gây mùi hôi thối kéo dài. "
+         "Đề nghị kiểm tra, yêu cầu cơ sở xử lý chất thải đúng quy định."),
+        ("Kiến nghị lắp đặt đèn chiếu sáng công cộng",
+         None,
+         "Đoạn đường từ trường học đến khu dân cư chưa có đèn chiếu sáng, buổi tối rất tối. "
+         "Đề nghị lắp đặt đèn chiếu sáng để đảm bảo an toàn."),
+    ],
+}
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+
+def _person(rng: random.Random, commune: AdminUnit) -> dict:
+    return {
+        "full_name": _name(rng),
+        "id_number": "040" + "".join(rng.choice("0123456789") for _ in range(9)),
+        "phone": "09" + "".join(rng.choice("0123456789") for _ in range(8)),
+        "email": None,
+        "address": f"Số {rng.randint(1, 200)} đường {rng.choice(STREETS)}, {commune.name}, Nghệ An",
+    }
+
+
+def seed_demo_data(n_cases: int, seed: int = 2026) -> list[tuple[str, str, list[str], str]]:
+    from ..web import local_today
+
+    rng = random.Random(seed)
+    load_units()
+    agencies = {a.code: a for a in db.session.scalars(db.select(Agency))}
+    communes = list(db.session.scalars(db.select(AdminUnit).where(AdminUnit.level == "commune")
+                                       .order_by(AdminUnit.code)))
+    home = next(c for c in communes if c.name.startswith("Phường") and "Vinh" in c.name)
+    home_agency = next(a for a in agencies.values() if a.admin_unit_id == home.id and a.level == "commune")
+    # a few mountain communes flagged remote, as an administrator would (data, editable)
+    for c in communes:
+        if any(word in c.name for word in ("Mường", "Keng Đu", "Nậm", "Huồi", "Tri Lễ", "Hữu Kiệm")):
+            c.is_remote = True
+
+    accounts = [
+        ("admin", [Role.ADMIN], agencies["UBND-TINH"], "Quản trị hệ thống"),
+        ("thanhtra", [Role.INSPECTOR], agencies["TTR-TINH"], "Lê Thanh Tra"),
+        ("tiepdan", [Role.RECEPTION], home_agency, "Nguyễn Thị Tiếp"),
+        ("thuly", [Role.HANDLER], home_agency, "Trần Văn Thụ"),
+        ("chutich", [Role.HEAD], home_agency, "Phạm Văn Chủ"),
+        ("tiepdan.tinh", [Role.RECEPTION, Role.HANDLER], agencies["BTCD-TINH"], "Hồ Thị Tỉnh"),
+    ]
+    out = []
+    for username, roles, agency, full_name in accounts:
+        create_user(username, DEMO_PASSWORD, full_name=full_name, agency=agency, roles=roles)
+        out.append((username, DEMO_PASSWORD, [r.value for r in roles], agency.name))
+
+    today = local_today()
+    kinds = [Kind.COMPLAINT] * 4 + [Kind.DENUNCIATION] * 2 + [Kind.PETITION] * 4
+    for i in range(n_cases):
+        kind = rng.choice(kinds)
+        title, respondent, content = rng.choice(LETTERS[kind])
+        commune = home if rng.random() < 0.4 else rng.choice(communes)
+        agency = agencies["BTCD-TINH"] if rng.random() < 0.15 else next(
+            a for a in agencies.values() if a.admin_unit_id == commune.id and a.level == "commune")
+        fill = {"n": rng.randint(10, 999), "d": (today - timedelta(days=rng.randint(60, 900))).strftime("%d/%m/%Y"),
+                "m": rng.randint(50, 900), "who": commune.name}
+        anonymous = kind == Kind.PETITION and rng.random() < 0.1
+        sub = Submission(
+            kind=kind, title=title, content=content.format(**fill),
+            channel=rng.choice([Channel.WEB, Channel.WEB, Channel.DESK, Channel.POST]),
+            received_on=today - timedelta(days=int(rng.triangular(0, 548, 30))),
+            agency=agency, commune=commune,
+            respondent=respondent.format(**fill) if respondent else None,
+            petitioner={} if anonymous else _person(rng, commune),
+            co_signers=[_person(rng, commune) for _ in range(rng.randint(5, 12))]
+            if kind == Kind.COMPLAINT and rng.random() < 0.05 else [],
+            is_anonymous=anonymous,
+        )
+        submit_case(sub)
+    return out

@@ -1,0 +1,120 @@
+"""Receiving a letter: from the public form, the API or the reception desk."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import AdminUnit, Agency, Attachment, Case, CaseEvent, Deadline, Party
+from ..workflow.states import INITIAL_STATUS, Channel, Kind
+from . import codes, uploads
+from .calendar import compute_due
+
+
+# The first time limit that runs when a letter arrives.
+FIRST_STEP = {
+    Kind.COMPLAINT: "letter-handling",              # TT 05/2021/TT-TTCP
+    Kind.PETITION: "letter-handling",               # TT 05/2021/TT-TTCP
+    Kind.DENUNCIATION: "denunciation-processing",   # Law on Denunciations Art. 24(1)
+    Kind.VOTER_PETITION: "voter-petition-answer",   # QĐ 33/2017/QĐ-TTg Art. 12(1)
+}
+
+PARTY_FIELDS = ("full_name", "id_number", "phone", "email", "address")
+
+
+@dataclass
+class Submission:
+    kind: Kind
+    title: str
+    content: str
+    channel: Channel
+    received_on: date
+    agency: Agency
+    commune: AdminUnit | None = None
+    respondent: str | None = None
+    petitioner: dict = field(default_factory=dict)
+    co_signers: list[dict] = field(default_factory=list)
+    is_anonymous: bool = False
+    files: list[uploads.CheckedFile] = field(default_factory=list)
+
+
+def default_agency_for(commune: AdminUnit | None) -> Agency | None:
+    """A letter about a commune goes to that commune's People's Committee by default."""
+    if commune is None:
+        return None
+    return db.session.scalar(
+        db.select(Agency).where(Agency.admin_unit_id == commune.id, Agency.category == "people_committee")
+    )
+
+
+def _unique_code() -> str:
+    while True:
+        code = codes.new_tracking_code()
+        if db.session.scalar(db.select(Case.id).where(Case.tracking_code == code)) is None:
+            return code
+
+
+def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
+    """Register a letter; returns the case and the access key (shown once, never stored)."""
+    key = codes.new_access_key()
+    case = Case(
+        tracking_code=_unique_code(),
+        access_key_hash=codes.hash_key(key),
+        kind=sub.kind.value,
+        channel=sub.channel.value,
+        title=sub.title.strip(),
+        content=sub.content.strip(),
+        respondent=(sub.respondent or "").strip() or None,
+        received_on=sub.received_on,
+        receiving_agency_id=sub.agency.id,
+        agency_id=sub.agency.id,
+        commune_id=sub.commune.id if sub.commune else None,
+        status=INITIAL_STATUS.value,
+        is_anonymous=sub.is_anonymous,
+        is_mass=bool(sub.co_signers),
+    )
+    if not sub.is_anonymous:
+        case.parties.append(Party(role="petitioner", position=0, **_party(sub.petitioner)))
+    for i, signer in enumerate(sub.co_signers, start=1):
+        case.parties.append(Party(role=signer.get("role") or "co_signer", position=i, **_party(signer)))
+    folder = current_app.config["UPLOAD_FOLDER"]
+    for checked in sub.files:
+        case.attachments.append(Attachment(
+            original_name=checked.original_name, stored_name=uploads.store(folder, checked),
+            size=checked.size, mime_type=checked.mime_type, sha256=checked.sha256,
+            uploaded_by_id=actor.id if actor else None,
+        ))
+    db.session.add(case)
+    db.session.flush()
+
+    step = FIRST_STEP[sub.kind]
+    remote = bool(sub.commune and sub.commune.is_remote)
+    due = compute_due(step, sub.received_on, received_on=sub.received_on, remote=remote)
+    case.deadlines.append(Deadline(
+        step=step, started_on=sub.received_on, due_on=due.due, limit_days=due.limit_days,
+        unit=due.unit, source=due.rule.source,
+    ))
+    db.session.add(CaseEvent(
+        case_id=case.id, acted_on=sub.received_on, actor_id=actor.id if actor else None,
+        event="receive", from_status=None, to_status=case.status, is_public=True,
+        data={"channel": sub.channel.value, "attachments": len(sub.files)},
+    ))
+    db.session.flush()
+    return case, key
+
+
+def _party(values: dict) -> dict:
+    return {k: ((values.get(k) or "").strip() or None) for k in PARTY_FIELDS}
+
+
+def find_public_case(code: str, key: str) -> Case | None:
+    """The case behind a tracking code and access key; None for a wrong code or key alike."""
+    code = codes.normalize(code)
+    if len(code) != codes.CODE_LENGTH or not key:
+        return None
+    case = db.session.scalar(db.select(Case).where(Case.tracking_code == code))
+    if case is None or not codes.check_key(case.access_key_hash, key):
+        return None
+    return case

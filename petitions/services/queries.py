@@ -1,0 +1,60 @@
+"""Read-side queries shared by pages, exports and the API (no N+1: one query a page)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import AdminUnit, Case, Deadline
+from ..permissions import scope_cases
+
+
+@dataclass
+class CaseFilter:
+    kind: str | None = None
+    status: str | None = None
+    commune: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+
+
+def next_due_column():
+    return (
+        db.select(func.min(Deadline.due_on))
+        .where(Deadline.case_id == Case.id, Deadline.completed_on.is_(None))
+        .correlate(Case)
+        .scalar_subquery()
+        .label("next_due")
+    )
+
+
+def case_list_query(user, f: CaseFilter):
+    next_due = next_due_column()
+    query = scope_cases(db.select(Case, next_due), user)
+    if f.kind:
+        query = query.where(Case.kind == f.kind)
+    if f.status:
+        query = query.where(Case.status == f.status)
+    if f.commune:
+        query = query.join(AdminUnit, Case.commune_id == AdminUnit.id).where(AdminUnit.code == f.commune)
+    if f.date_from:
+        query = query.where(Case.received_on >= f.date_from)
+    if f.date_to:
+        query = query.where(Case.received_on <= f.date_to)
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        query = query.where(Case.title.ilike(like) | Case.tracking_code.ilike(like))
+    return query.options(selectinload(Case.parties), selectinload(Case.commune), selectinload(Case.agency))
+
+
+def page_of_cases(user, f: CaseFilter, page: int, size: int):
+    base = case_list_query(user, f)
+    total = db.session.scalar(db.select(func.count()).select_from(base.order_by(None).subquery()))
+    rows = db.session.execute(
+        base.order_by(Case.received_on.desc(), Case.id.desc()).limit(size).offset((page - 1) * size)
+    ).all()
+    return rows, total

@@ -1,0 +1,81 @@
+"""What every page shares: date formats, labels, error pages, the language switch."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import get_locale
+from flask_wtf.csrf import CSRFError
+
+from . import labels
+from .services.codes import format_code, format_key
+
+
+def local_now(app_tz: str = "Asia/Ho_Chi_Minh") -> datetime:
+    return datetime.now(ZoneInfo(app_tz))
+
+
+def local_today() -> date:
+    return local_now().date()
+
+
+def register_web(app: Flask) -> None:
+    tz = ZoneInfo(app.config["TIMEZONE"])
+
+    @app.template_filter("vn_date")
+    def vn_date(value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            value = value.astimezone(tz).date()
+        return value.strftime("%d/%m/%Y")
+
+    @app.template_filter("vn_datetime")
+    def vn_datetime(value: datetime | None) -> str:
+        return value.astimezone(tz).strftime("%d/%m/%Y %H:%M") if value else ""
+
+    app.jinja_env.filters["code"] = format_code
+    app.jinja_env.filters["key"] = format_key
+
+    @app.context_processor
+    def _globals():
+        return {
+            "labels": labels,
+            "label": labels.label,
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "today": local_today(),
+        }
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    def error(status: int, message: str):
+        if wants_json():
+            return jsonify({"errors": {"_": [message]}}), status
+        return render_template("error.html", status=status, message=message), status
+
+    @app.errorhandler(413)
+    def too_large(e):
+        mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return error(413, _("What you sent is larger than %(mb)s MB in all. Nothing was saved: "
+                            "go back, attach smaller or fewer files and send again.", mb=mb))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(e):
+        return error(400, _("The form had expired or did not come from this site. Nothing was saved: "
+                            "go back, reload the page and send it again."))
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return error(404, _("This page does not exist."))
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return error(403, _("You do not have access to this page."))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        return error(500, _("Something went wrong on our side. Nothing you sent was lost; please try again."))
