@@ -27,14 +27,15 @@ def seed_units():
 def seed_demo(cases: int, if_empty: bool):
     """Units, agencies, one officer per role, and realistic letters over the last 18 months."""
     from .models import User
-    from .services.demo import seed_demo_data
+    from .services.demo import demo_sign_ins, seed_demo_data
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("Demo data already present.")
-        return
-    accounts = seed_demo_data(cases)
-    db.session.commit()
-    click.echo(f"Demo data: {cases} letters. Sign in at /auth/login with:")
-    for username, password, roles, agency in accounts:
+    else:
+        seed_demo_data(cases)
+        db.session.commit()
+        click.echo(f"Demo data: {cases} letters.")
+    click.echo("Demo sign-ins at /auth/login (development only):")
+    for username, password, roles, agency in demo_sign_ins():
         click.echo(f"  {username:<14} {password:<18} {', '.join(roles):<22} {agency}")
 
 

@@ -78,4 +78,4 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(e):
-        return error(500, _("Something went wrong on our side. Nothing you sent was lost; please try again."))
+        return error(500, _("Something went wrong on our side. Please try again in a moment."))

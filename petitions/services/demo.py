@@ -76,7 +76,19 @@ def _person(rng: random.Random, commune: AdminUnit) -> dict:
     }
 
 
-def seed_demo_data(n_cases: int, seed: int = 2026) -> list[tuple[str, str, list[str], str]]:
+DEMO_USERNAMES = ("admin", "thanhtra", "tiepdan", "thuly", "chutich", "tiepdan.tinh")
+
+
+def demo_sign_ins() -> list[tuple[str, str, list[str], str]]:
+    """The demo accounts that exist, with their password (as seeded)."""
+    from ..models import User
+    users = db.session.scalars(db.select(User).where(User.username.in_(DEMO_USERNAMES))).all()
+    order = {name: i for i, name in enumerate(DEMO_USERNAMES)}
+    return [(u.username, DEMO_PASSWORD, sorted(r.value for r in u.roles), u.agency.name)
+            for u in sorted(users, key=lambda u: order[u.username])]
+
+
+def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
     from ..web import local_today
 
     rng = random.Random(seed)
@@ -99,10 +111,8 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> list[tuple[str, str, list[
         ("chutich", [Role.HEAD], home_agency, "Phạm Văn Chủ"),
         ("tiepdan.tinh", [Role.RECEPTION, Role.HANDLER], agencies["BTCD-TINH"], "Hồ Thị Tỉnh"),
     ]
-    out = []
     for username, roles, agency, full_name in accounts:
         create_user(username, DEMO_PASSWORD, full_name=full_name, agency=agency, roles=roles)
-        out.append((username, DEMO_PASSWORD, [r.value for r in roles], agency.name))
 
     today = local_today()
     kinds = [Kind.COMPLAINT] * 4 + [Kind.DENUNCIATION] * 2 + [Kind.PETITION] * 4
@@ -127,4 +137,3 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> list[tuple[str, str, list[
             is_anonymous=anonymous,
         )
         submit_case(sub)
-    return out

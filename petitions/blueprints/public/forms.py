@@ -48,6 +48,13 @@ class PartyForm(SubForm):
 REQUIRED = _l("This field is required.")
 
 
+class CoSignerForm(PartyForm):
+    """Everyone who signs a joint letter is named."""
+
+    full_name = StringField(_l("Full name"), filters=[_strip],
+                            validators=[DataRequired(message=REQUIRED), Length(max=120)])
+
+
 class CaseForm(FlaskForm):
     kind = HiddenField(_l("Kind of letter"))
     title = StringField(_l("Subject"), filters=[_strip],
@@ -61,7 +68,7 @@ class CaseForm(FlaskForm):
                                validate_choice=False)
     agency_code = SelectField(_l("Send to"), validate_choice=False)
     petitioner = FormField(PartyForm)
-    co_signers = FieldList(FormField(PartyForm), min_entries=0, max_entries=200)
+    co_signers = FieldList(FormField(CoSignerForm), min_entries=0, max_entries=200)
     anonymous = BooleanField(_l("Send without my name"))
     pledge = BooleanField(_l("I declare that what I report is true and I take responsibility before the law for it."))
     attachments = MultipleFileField(_l("Attached papers (PDF, photos, Word)"))
@@ -125,10 +132,6 @@ class CaseForm(FlaskForm):
         if self.agency_code.data and self.agency_code.data not in {c for c, _ in self.agency_code.choices}:
             self.agency_code.errors = list(self.agency_code.errors) + [_l("Unknown agency code.")]
             ok = False
-        for entry in self.co_signers:
-            if not entry.form.full_name.data:
-                entry.form.full_name.errors = list(entry.form.full_name.errors) + [REQUIRED]
-                ok = False
         return ok
 
     def respondent_label(self) -> str:

@@ -1,0 +1,170 @@
+"""Fixtures: a real database (SQLite or PostgreSQL, chosen by TEST_DATABASE), the app,
+a client that fetches real CSRF tokens, and officers of real agencies."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+BACKEND = os.environ.get("TEST_DATABASE", "sqlite")
+PASSWORD = "correct horse battery staple"
+# reference data loaded once per session and kept between tests
+KEEP = {"admin_units", "agencies"}
+
+
+def _pg_admin_url() -> str:
+    url = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+def fresh_database_url(tmp_path_factory, name: str) -> str:
+    """An empty database of the backend under test."""
+    if BACKEND == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / (name + '.sqlite3')}"
+    from sqlalchemy import create_engine, text
+    admin = _pg_admin_url()
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def worker(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, worker):
+    from petitions import create_app
+    from petitions.extensions import db
+    from petitions.services.units import load_units
+
+    os.environ["PETITIONS_INSTANCE"] = str(tmp_path_factory.mktemp("instance"))
+    url = fresh_database_url(tmp_path_factory, f"petitions_test_{worker}")
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        "SQLITE_SYNCHRONOUS": "NORMAL",
+    })
+    with app.app_context():
+        db.create_all()
+        load_units()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Each test starts with the reference data only."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    from petitions.extensions import db
+    with app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in KEEP:
+                db.session.execute(table.delete())
+        db.session.commit()
+
+
+class Client:
+    """The Flask test client, plus the CSRF token a browser would send."""
+
+    def __init__(self, app):
+        self.app = app
+        self.http = app.test_client()
+
+    def __getattr__(self, name):
+        return getattr(self.http, name)
+
+    def csrf(self, url: str = "/auth/login") -> str:
+        page = self.http.get(url).get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or \
+            re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert match, f"no CSRF token on {url}"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict, **kwargs):
+        """GET the form (for its token) then POST it, as a browser does."""
+        data = {"csrf_token": self.csrf(url), **data}
+        return self.http.post(url, data=data, **kwargs)
+
+    def login(self, username: str, password: str = PASSWORD):
+        return self.submit("/auth/login", {"username": username, "password": password})
+
+
+@pytest.fixture
+def client(app) -> Client:
+    return Client(app)
+
+
+@pytest.fixture
+def agencies(app):
+    """Agency ids by code, and the first commune's code and agency."""
+    from petitions.extensions import db
+    from petitions.models import AdminUnit, Agency
+    with app.app_context():
+        by_code = {a.code: a.id for a in db.session.scalars(db.select(Agency))}
+        communes = list(db.session.scalars(db.select(AdminUnit).where(AdminUnit.level == "commune")
+                                           .order_by(AdminUnit.code).limit(2)))
+        return {
+            **by_code,
+            "commune_a": communes[0].code, "commune_b": communes[1].code,
+            "agency_a": f"UBND-{communes[0].code}", "agency_b": f"UBND-{communes[1].code}",
+        }
+
+
+@pytest.fixture
+def make_officer(app):
+    from petitions.extensions import db
+    from petitions.models import Agency
+    from petitions.services.accounts import create_user
+
+    def make(username: str, roles, agency_code: str):
+        with app.app_context():
+            agency = db.session.scalar(db.select(Agency).where(Agency.code == agency_code))
+            user = create_user(username, PASSWORD, full_name=username.title(), agency=agency, roles=roles)
+            db.session.commit()
+            return user.id
+    return make
+
+
+def valid_letter(kind: str, commune_code: str, **extra) -> dict:
+    """A JSON body the API accepts for this kind."""
+    body = {
+        "kind": kind,
+        "title": "Đơn thử nghiệm",
+        "content": "Nội dung đơn đủ dài để được chấp nhận, nêu rõ sự việc và yêu cầu.",
+        "commune_code": commune_code,
+        "petitioner": {"full_name": "Nguyễn Văn An", "id_number": "040123456789", "phone": "0912345678",
+                       "email": "an@example.org", "address": "Số 1 đường Lê Lợi"},
+    }
+    if kind == "complaint":
+        body["respondent"] = "Quyết định số 12/QĐ-UBND ngày 01/10/2026"
+    if kind == "denunciation":
+        body["respondent"] = "Cán bộ địa chính xã"
+        body["pledge"] = True
+    body.update(extra)
+    return body
+
+
+def form_fields(body: dict) -> dict:
+    """The same letter as the HTML form posts it."""
+    out = {k: v for k, v in body.items() if k not in ("petitioner", "co_signers", "pledge", "anonymous")}
+    for key, value in body.get("petitioner", {}).items():
+        out[f"petitioner-{key}"] = value
+    if body.get("pledge"):
+        out["pledge"] = "y"
+    if body.get("anonymous"):
+        out["anonymous"] = "y"
+    return out

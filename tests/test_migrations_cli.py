@@ -1,0 +1,64 @@
+"""Migrations give exactly the models' schema; the seed and user commands work."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from petitions.models import Agency, AdminUnit, Case, User
+
+from .conftest import fresh_database_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def flask(env: dict, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, input=input,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_upgrade_on_empty_database_gives_the_models_schema(tmp_path_factory, tmp_path, worker):
+    url = fresh_database_url(tmp_path_factory, f"petitions_migrate_{worker}")
+    env = {**os.environ, "FLASK_APP": "petitions", "DATABASE_URL": url, "PETITIONS_INSTANCE": str(tmp_path)}
+    up = flask(env, "db", "upgrade")
+    assert up.returncode == 0, up.stderr
+    check = flask(env, "db", "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No new upgrade operations detected" in check.stdout + check.stderr
+    down = flask(env, "db", "downgrade", "base")
+    assert down.returncode == 0, down.stderr
+
+
+def test_seed_demo_and_users_create(tmp_path_factory, tmp_path, worker):
+    url = fresh_database_url(tmp_path_factory, f"petitions_seed_{worker}")
+    env = {**os.environ, "FLASK_APP": "petitions", "DATABASE_URL": url, "PETITIONS_INSTANCE": str(tmp_path),
+           "SQLITE_SYNCHRONOUS": "NORMAL"}
+    assert flask(env, "db", "upgrade").returncode == 0
+    seeded = flask(env, "seed", "demo", "--cases", "40")
+    assert seeded.returncode == 0, seeded.stderr
+    for username in ("admin", "thanhtra", "tiepdan", "thuly", "chutich"):
+        assert username in seeded.stdout
+    assert "nghean-demo-2026" in seeded.stdout
+    again = flask(env, "seed", "demo", "--if-empty")
+    assert again.returncode == 0 and "tiepdan" in again.stdout  # sign-ins printed on every run
+    made = flask(env, "users", "create", "canbo1", "--full-name", "Cán Bộ Một", "--agency", "SO-XD",
+                 "--role", "handler", "--role", "reception", input="mat-khau-rat-dai\nmat-khau-rat-dai\n")
+    assert made.returncode == 0, made.stderr
+    bad = flask(env, "users", "create", "canbo2", "--full-name", "X", "--agency", "NOPE", "--role", "handler",
+                input="mat-khau-rat-dai\nmat-khau-rat-dai\n")
+    assert bad.returncode != 0 and "NOPE" in bad.stderr
+
+    from sqlalchemy import create_engine, func, select
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(AdminUnit).where(AdminUnit.level == "commune")) == 130
+        assert conn.scalar(select(func.count()).select_from(Agency)) >= 130 + 10
+        assert conn.scalar(select(func.count()).select_from(Case)) == 40
+        assert conn.scalar(select(func.count()).select_from(User)) == 7
+        kinds = {k for (k,) in conn.execute(select(Case.kind).distinct())}
+        assert kinds == {"complaint", "denunciation", "petition"}
+        oldest = conn.scalar(select(func.min(Case.received_on)))
+        newest = conn.scalar(select(func.max(Case.received_on)))
+        assert (newest - oldest).days > 120
+    engine.dispose()
