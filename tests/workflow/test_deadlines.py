@@ -76,7 +76,8 @@ def test_deadlines_every_step(step, start, expected):
 
 
 def test_deadlines_start_day_not_counted():
-    # Mon 6/7 + 1 working day... via a 3-day step: Mon 6/7 -> 7,8,9 -> Thu 9/7
+    # decision notice, 3 working days from Mon 6/7: Mon itself is not counted;
+    # Tue 7 (1), Wed 8 (2), Thu 9 (3) -> Thu 9/7
     result = compute_due(Step.COMPLAINT_DECISION_NOTICE, date(2026, 7, 6), calendar=CAL)
     assert result.due == date(2026, 7, 9)
     assert result.skipped == ()
