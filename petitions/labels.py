@@ -1,6 +1,9 @@
 """Human labels for the workflow's values, through Babel (lazy: built at import time)."""
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from flask_babel import lazy_gettext as _l
 
 KIND = {
@@ -44,20 +47,125 @@ ROLE = {
 
 STATUS = {
     "received": _l("Received"),
+    "accepted": _l("Accepted"),
+    "refused": _l("Not accepted"),
+    "forwarded": _l("Forwarded to the competent body"),
+    "guided": _l("Filer guided to the competent body"),
+    "archived": _l("Archived"),
+    "attached": _l("Attached to an open case"),
+    "split": _l("Split into separate letters"),
+    "referred": _l("Referred to inspection as information"),
+    "under_verification": _l("Under verification"),
+    "in_dialogue": _l("Dialogue held"),
+    "decided": _l("Decided"),
+    "notified": _l("Decision sent"),
+    "in_effect": _l("Decision in legal effect"),
+    "enforced": _l("Decision enforced"),
+    "escalated": _l("Second-time complaint filed"),
+    "concluded": _l("Concluded"),
+    "conclusion_handled": _l("Conclusion handled"),
+    "published": _l("Conclusion made public"),
+    "suspended": _l("Suspended"),
+    "terminated": _l("Terminated"),
+    "in_court": _l("Taken to court"),
+    "answered": _l("Answered"),
+    "consolidated": _l("Consolidated"),
+    "assigned": _l("Assigned to an agency"),
+    "reported": _l("Answer reported to voters"),
+    "monitored": _l("Monitored"),
+    "carried_over": _l("Carried over to the next session"),
+    "closed": _l("Closed"),
 }
 
 EVENT = {
     "receive": _l("Letter received"),
+    "recompute_deadline": _l("Time limit recomputed"),
+    "accept": _l("Accepted"),
+    "refuse": _l("Not accepted"),
+    "forward": _l("Forwarded"),
+    "guide": _l("Guided"),
+    "archive": _l("Archived"),
+    "attach": _l("Attached to an open case"),
+    "split": _l("Split"),
+    "refer": _l("Referred"),
+    "assign": _l("Handler assigned"),
+    "start_verification": _l("Verification started"),
+    "hold_dialogue": _l("Dialogue held"),
+    "extend": _l("Time limit extended"),
+    "suspend": _l("Suspended"),
+    "resume": _l("Resumed"),
+    "decide": _l("Decision made"),
+    "conclude": _l("Conclusion made"),
+    "notify": _l("Notice sent"),
+    "take_effect": _l("Decision took legal effect"),
+    "enforce": _l("Decision enforced"),
+    "handle_conclusion": _l("Conclusion handled"),
+    "publish": _l("Made public"),
+    "withdraw": _l("Withdrawal received"),
+    "terminate": _l("Terminated"),
+    "take_to_court": _l("Taken to court"),
+    "escalate": _l("Second-time complaint filed"),
+    "answer": _l("Answered"),
+    "consolidate": _l("Consolidated"),
+    "report": _l("Reported to voters"),
+    "monitor": _l("Monitored"),
+    "carry_over": _l("Carried over"),
+    "close": _l("Closed"),
 }
 
-STEP = {
-    "letter-handling": _l("Letter handling (classify and decide)"),
-    "denunciation-processing": _l("Initial processing of the denunciation"),
-    "voter-petition-answer": _l("Answer to the voter petition"),
-}
+
+def step_label(step: str) -> str:
+    from .workflow.deadlines import rules_for
+    try:
+        return tr(rules_for(step)[0].label)
+    except Exception:  # an unknown step name stays as it is
+        return step
 
 
 def label(table: dict, value: str | None) -> str:
     if value is None:
         return ""
     return str(table.get(value, value.replace("_", " ").replace("-", " ")))
+
+
+def tr(text: str | None) -> str:
+    """A string of the workflow package in the user's language."""
+    from .workflow_strings import STRINGS
+    if not text:
+        return ""
+    return str(STRINGS[text]) if text in STRINGS else text
+
+
+@lru_cache(maxsize=1)
+def _patterns():
+    from .workflow_strings import STRINGS
+    out = []
+    for template in STRINGS:
+        if "{" not in template:
+            continue
+        parts = re.split(r"(\{\w+(?:![rs])?\})", template)
+        regex = "".join(f"(?P<{p[1:-1].split('!')[0]}>.+?)" if p.startswith("{") else re.escape(p) for p in parts)
+        try:
+            out.append((re.compile(f"^{regex}$", re.S), template))
+        except re.error:  # a name used twice
+            continue
+    return out
+
+
+def tr_message(message: str) -> str:
+    """A sentence the workflow formatted in English, in the user's language: matched
+    against the workflow's templates, its pieces translated too where they are known."""
+    if not message:
+        return ""
+    message = str(message)
+    from .workflow_strings import STRINGS
+    if message in STRINGS:
+        return str(STRINGS[message])
+    for regex, template in _patterns():
+        match = regex.match(message)
+        if match:
+            values = {k: tr_message(v) if v in STRINGS or not v.startswith("'") else v
+                      for k, v in match.groupdict().items()}
+            translated = str(STRINGS[template])
+            return re.sub(r"\{(\w+)(?:![rs])?\}", lambda m: values.get(m.group(1), m.group(0)), translated)
+    return message

@@ -45,10 +45,11 @@ def test_file_case_each_kind_gives_receipt_and_status(client, app, agencies, kin
         assert [a.mime_type for a in case.attachments] == ["application/pdf"]
         assert len(case.attachments[0].sha256) == 64
         assert [e.event for e in case.events] == ["receive"]
-        (deadline,) = case.deadlines
-        assert deadline.due_on > case.received_on
-        step = "denunciation-processing" if kind == "denunciation" else "letter-handling"
-        assert deadline.step == step
+        steps = {"complaint": {"letter-handling", "complaint-acceptance"},
+                 "denunciation": {"letter-handling", "denunciation-processing"},
+                 "petition": {"letter-handling"}}[kind]
+        assert {d.step for d in case.deadlines} == steps
+        assert all(d.due_on > case.received_on and d.completed_on is None for d in case.deadlines)
 
     # a receipt is shown once: reloading it does not show the key again
     again = client.get("/receipt", follow_redirects=True).get_data(as_text=True)

@@ -1,10 +1,12 @@
 """All models, imported here so that Alembic and the app see every table."""
 from .audit import AuditLog
+from .settings import CalendarOverride, DeadlineSetting
 from .cases import Attachment, Case, CaseEvent, Deadline, IdentityAccess, Party
 from .units import AdminUnit, Agency
 from .users import User, UserRole
 
 __all__ = [
-    "AdminUnit", "Agency", "Attachment", "AuditLog", "Case", "CaseEvent", "Deadline",
+    "AdminUnit", "Agency", "Attachment", "AuditLog", "CalendarOverride", "Case", "CaseEvent", "Deadline",
+    "DeadlineSetting",
     "IdentityAccess", "Party", "User", "UserRole",
 ]

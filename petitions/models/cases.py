@@ -58,12 +58,31 @@ class Case(db.Model):
     closed_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # --- what the workflow engine needs to know (see workflow.engine.CaseSnapshot) ---
+    second_time: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_complex: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_very_complex: Mapped[bool] = mapped_column(Boolean, default=False)
+    several_places: Mapped[bool] = mapped_column(Boolean, default=False)
+    extensions_used: Mapped[int] = mapped_column(Integer, default=0)
+    status_before_suspension: Mapped[str | None] = mapped_column(String(40))
+    suspended_since: Mapped[date | None] = mapped_column(Date)
+    suspensions: Mapped[list | None] = mapped_column(JSON)  # [[from, to], ...] ISO dates
+    dialogue_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    withdrawal_received: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    last_event_on: Mapped[date | None] = mapped_column(Date)
+    # the recorded outcome: a refusal reason, a decision (uphold/amend/annul), a verdict
+    outcome: Mapped[str | None] = mapped_column(String(40))
+
     __mapper_args__ = {"version_id_col": version}
 
     agency: Mapped[Agency] = relationship(foreign_keys=[agency_id])
     receiving_agency: Mapped[Agency] = relationship(foreign_keys=[receiving_agency_id])
     commune: Mapped[AdminUnit | None] = relationship()
     handler: Mapped[User | None] = relationship()
+    # a forwarded copy, a second-time complaint, a repeat, a split part: linked to where it came from
+    parent: Mapped[Case | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Case]] = relationship(back_populates="parent", order_by="Case.id")
     parties: Mapped[list[Party]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Party.position"
     )
@@ -87,9 +106,15 @@ class Case(db.Model):
         return self.kind == Kind.DENUNCIATION
 
     @property
+    def running_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.completed_on is None]
+
+    @property
     def running_deadline(self) -> Deadline | None:
-        running = [d for d in self.deadlines if d.completed_on is None]
+        """The most urgent time limit that is counting now (paused ones are not)."""
+        running = [d for d in self.running_deadlines if d.paused_on is None]
         return min(running, key=lambda d: d.due_on) if running else None
+
 
     @property
     def pseudonym(self) -> str:
@@ -166,8 +191,18 @@ class Deadline(db.Model):
     unit: Mapped[str] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(300))
     completed_on: Mapped[date | None] = mapped_column(Date)
+    # a suspension freezes the count (workflow: suspended time is not counted)
+    paused_on: Mapped[date | None] = mapped_column(Date)
+    extensions: Mapped[int] = mapped_column(Integer, default=0)
+    # how the due date was computed, for the officer: the engine's explanation lines
+    explanation: Mapped[list | None] = mapped_column(JSON)
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
+
+    @property
+    def on_time(self) -> bool | None:
+        """Met within the limit? None while it runs."""
+        return None if self.completed_on is None else self.completed_on <= self.due_on
 
 
 class Attachment(db.Model):

@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # officer API: the SHA-256 of the bearer token (the token itself is shown once)
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

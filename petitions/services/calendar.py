@@ -1,17 +1,107 @@
-"""The working-day calendar and deadline rules in force, as the workflow needs them."""
+"""The working-day calendar and the deadline rules in force: the law's defaults plus
+what an administrator recorded (official calendar decisions, provincial settings)."""
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
-from ..workflow.calendar import WorkingCalendar
-from ..workflow.deadlines import DueDate
+from flask import g, has_app_context
+
+from ..extensions import db
+from ..models import AuditLog, CalendarOverride, DeadlineSetting
+from ..workflow.calendar import DayOverride, WorkingCalendar
+from ..workflow.deadlines import DEFAULT_RULES, DeadlineRule, DueDate, merge_rules, rules_for
 from ..workflow.deadlines import compute_due as _compute_due
 
 
+def _cached(name: str, build):
+    if not has_app_context():
+        return build()
+    if name not in g:
+        setattr(g, name, build())
+    return getattr(g, name)
+
+
 def get_calendar() -> WorkingCalendar:
-    return WorkingCalendar()
+    def build():
+        rows = db.session.scalars(db.select(CalendarOverride).order_by(CalendarOverride.day))
+        return WorkingCalendar([DayOverride(r.day, r.kind, r.note) for r in rows])
+    return _cached("_petitions_calendar", build)
+
+
+def setting_rule(row: DeadlineSetting) -> DeadlineRule:
+    base = rules_for(row.step)[0]
+    return dataclasses.replace(
+        base, limit=row.limit_days, unit=row.unit, effective_from=row.effective_from,
+        source=f"Provincial setting: {row.note}", status="open", variants=(),
+    )
+
+
+def get_rules() -> tuple[DeadlineRule, ...]:
+    def build():
+        rows = db.session.scalars(db.select(DeadlineSetting))
+        return merge_rules([setting_rule(r) for r in rows], DEFAULT_RULES)
+    return _cached("_petitions_rules", build)
+
+
+def editable_steps() -> list[DeadlineRule]:
+    """Rules an administrator may change: settings, never law."""
+    return [r for r in DEFAULT_RULES if r.status == "open"]
 
 
 def compute_due(step: str, start: date, **kwargs) -> DueDate:
     kwargs.setdefault("calendar", get_calendar())
+    kwargs.setdefault("rules", get_rules())
     return _compute_due(step, start, **kwargs)
+
+
+def _forget():
+    for name in ("_petitions_calendar", "_petitions_rules"):
+        g.pop(name, None)
+
+
+def set_calendar_day(day: date, kind: str, note: str, by) -> CalendarOverride:
+    """Record an official decision for one day. Running due dates do not move: see
+    :func:`petitions.services.workflow.recompute_due_dates`."""
+    row = db.session.scalar(db.select(CalendarOverride).where(CalendarOverride.day == day))
+    before = None if row is None else {"kind": row.kind, "note": row.note}
+    if row is None:
+        row = CalendarOverride(day=day, kind=kind, note=note, created_by_id=by.id)
+        db.session.add(row)
+    else:
+        row.kind, row.note = kind, note
+    db.session.add(AuditLog(user_id=by.id, action="set_calendar_day", object_type="calendar",
+                            object_id=day.isoformat(), details={"before": before, "kind": kind, "note": note}))
+    db.session.flush()
+    _forget()
+    return row
+
+
+def remove_calendar_day(day: date, by) -> None:
+    row = db.session.scalar(db.select(CalendarOverride).where(CalendarOverride.day == day))
+    if row is None:
+        return
+    db.session.add(AuditLog(user_id=by.id, action="remove_calendar_day", object_type="calendar",
+                            object_id=day.isoformat(), details={"kind": row.kind, "note": row.note}))
+    db.session.delete(row)
+    db.session.flush()
+    _forget()
+
+
+def set_deadline_setting(step: str, effective_from: date, limit_days: int, unit: str, note: str, by):
+    if step not in {r.step for r in editable_steps()}:
+        raise ValueError("only provincial settings can be changed; the law's limits cannot")
+    row = db.session.scalar(db.select(DeadlineSetting).where(
+        DeadlineSetting.step == step, DeadlineSetting.effective_from == effective_from))
+    if row is None:
+        row = DeadlineSetting(step=step, effective_from=effective_from, created_by_id=by.id,
+                              limit_days=limit_days, unit=unit, note=note)
+        db.session.add(row)
+    else:
+        row.limit_days, row.unit, row.note = limit_days, unit, note
+    db.session.add(AuditLog(user_id=by.id, action="set_deadline_setting", object_type="deadline_rule",
+                            object_id=step, details={"from": effective_from.isoformat(), "limit": limit_days,
+                                                     "unit": unit, "note": note}))
+    db.session.flush()
+    _forget()
+    return row

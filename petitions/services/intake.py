@@ -7,19 +7,10 @@ from datetime import date
 from flask import current_app
 
 from ..extensions import db
-from ..models import AdminUnit, Agency, Attachment, Case, CaseEvent, Deadline, Party
+from ..models import AdminUnit, Agency, Attachment, Case, CaseEvent, Party
 from ..workflow.states import INITIAL_STATUS, Channel, Kind
 from . import codes, uploads
-from .calendar import compute_due
-
-
-# The first time limit that runs when a letter arrives.
-FIRST_STEP = {
-    Kind.COMPLAINT: "letter-handling",              # TT 05/2021/TT-TTCP
-    Kind.PETITION: "letter-handling",               # TT 05/2021/TT-TTCP
-    Kind.DENUNCIATION: "denunciation-processing",   # Law on Denunciations Art. 24(1)
-    Kind.VOTER_PETITION: "voter-petition-answer",   # QĐ 33/2017/QĐ-TTg Art. 12(1)
-}
+from .workflow import register_deadlines, unique_code
 
 PARTY_FIELDS = ("full_name", "id_number", "phone", "email", "address")
 
@@ -49,18 +40,11 @@ def default_agency_for(commune: AdminUnit | None) -> Agency | None:
     )
 
 
-def _unique_code() -> str:
-    while True:
-        code = codes.new_tracking_code()
-        if db.session.scalar(db.select(Case.id).where(Case.tracking_code == code)) is None:
-            return code
-
-
 def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
     """Register a letter; returns the case and the access key (shown once, never stored)."""
     key = codes.new_access_key()
     case = Case(
-        tracking_code=_unique_code(),
+        tracking_code=unique_code(),
         access_key_hash=codes.hash_key(key),
         kind=sub.kind.value,
         channel=sub.channel.value,
@@ -89,13 +73,8 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
     db.session.add(case)
     db.session.flush()
 
-    step = FIRST_STEP[sub.kind]
-    remote = bool(sub.commune and sub.commune.is_remote)
-    due = compute_due(step, sub.received_on, received_on=sub.received_on, remote=remote)
-    case.deadlines.append(Deadline(
-        step=step, started_on=sub.received_on, due_on=due.due, limit_days=due.limit_days,
-        unit=due.unit, source=due.rule.source,
-    ))
+    case.last_event_on = sub.received_on
+    register_deadlines(case, sub.channel)
     db.session.add(CaseEvent(
         case_id=case.id, acted_on=sub.received_on, actor_id=actor.id if actor else None,
         event="receive", from_status=None, to_status=case.status, is_public=True,

@@ -247,7 +247,7 @@ def _clean_field(spec: FieldSpec, value: Any, today: date) -> Any:
                 FIELD_INVALID_CHOICE.format(label=spec.label, choices=", ".join(allowed)), spec.name
             )
         return value
-    if spec.type in ("agency", "case") and isinstance(value, int) and not isinstance(value, bool):
+    if spec.type in ("agency", "case", "user") and isinstance(value, int) and not isinstance(value, bool):
         return value  # an id; the service checks that it exists
     if not isinstance(value, str):
         raise FieldError(FIELD_INVALID_TEXT.format(label=spec.label), spec.name)

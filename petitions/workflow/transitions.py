@@ -44,7 +44,7 @@ __all__ = [
     "rows_for",
 ]
 
-FieldType = Literal["text", "date", "agency", "choice", "case"]
+FieldType = Literal["text", "date", "agency", "choice", "case", "user"]
 
 #: ``stops=ALL``: stop every running deadline of the case
 ALL = "all"
@@ -412,7 +412,8 @@ LETTER_HANDLING: tuple[Transition, ...] = (
 COMPLAINT: tuple[Transition, ...] = (
     Transition(
         (K.COMPLAINT,), COMPLAINT_RUNNING, E.ASSIGN, None, HEAD,
-        "Assign a handler", fields=(FieldSpec("handler", "text", "Handler"),), public=False,
+        "Assign a handler", fields=(FieldSpec("handler", "user", "Handler"),), public=False,
+        effect=("assign_handler", "handler"),
     ),
     Transition(
         (K.COMPLAINT,), (S.ACCEPTED,), E.START_VERIFICATION, S.UNDER_VERIFICATION, WORK,
@@ -516,7 +517,8 @@ COMPLAINT: tuple[Transition, ...] = (
 DENUNCIATION: tuple[Transition, ...] = (
     Transition(
         (K.DENUNCIATION,), DENUNCIATION_RUNNING, E.ASSIGN, None, HEAD,
-        "Assign a handler", fields=(FieldSpec("handler", "text", "Handler"),), public=False,
+        "Assign a handler", fields=(FieldSpec("handler", "user", "Handler"),), public=False,
+        effect=("assign_handler", "handler"),
     ),
     Transition(
         (K.DENUNCIATION,), (S.ACCEPTED,), E.START_VERIFICATION, S.UNDER_VERIFICATION, WORK,
@@ -590,7 +592,8 @@ DENUNCIATION: tuple[Transition, ...] = (
 PETITION: tuple[Transition, ...] = (
     Transition(
         (K.PETITION,), (S.ACCEPTED,), E.ASSIGN, None, HEAD,
-        "Assign a handler", fields=(FieldSpec("handler", "text", "Handler"),), public=False,
+        "Assign a handler", fields=(FieldSpec("handler", "user", "Handler"),), public=False,
+        effect=("assign_handler", "handler"),
     ),
     Transition(
         (K.PETITION,), (S.ACCEPTED,), E.ANSWER, S.ANSWERED, WORK,

@@ -375,7 +375,7 @@ def test_engine_field_checks():
         decide(accepted, Event.WITHDRAW, HEAD, date(2026, 7, 2), {"withdrawn_on": "2026-07-09"},
                date(2026, 7, 3), CAL)
     with pytest.raises(FieldError, match="must be text"):
-        act(accepted, Event.ASSIGN, date(2026, 7, 2), handler=12)
+        act(accepted, Event.ASSIGN, date(2026, 7, 2), handler=["thuly"])
     _, d = act(snap, Event.GUIDE, date(2026, 7, 2), agency="  UBND xã Nghi Lộc ")
     assert d.fields == {"agency": "UBND xã Nghi Lộc"}
 

@@ -24,7 +24,7 @@ TODAY = date(2026, 10, 15)
 RECEIVED = date(2026, 7, 1)
 
 #: a valid value for each field type (choices: the first one)
-SAMPLE = {"text": "x", "date": date(2026, 10, 1), "agency": "Sở Tư pháp", "case": "C-1"}
+SAMPLE = {"text": "x", "date": date(2026, 10, 1), "agency": "Sở Tư pháp", "case": "C-1", "user": "thuly"}
 
 
 def sample(spec: FieldSpec):

@@ -19,7 +19,7 @@ def public_view(case: Case) -> dict:
         "closed_on": case.closed_on,
         "current_step": None if running is None else {
             "step": running.step,
-            "label": labels.label(labels.STEP, running.step),
+            "label": labels.step_label(running.step),
             "started_on": running.started_on,
             "due_on": running.due_on,
             "limit_days": running.limit_days,

@@ -1,0 +1,308 @@
+"""The transition service: the only writer of a case's status.
+
+It reads the case into a snapshot, asks the pure engine, applies the decision
+(status, flags, deadlines, effects such as forwarding), writes the event row, and
+relies on the case's version column so that two officers acting at once cannot
+both win. It flushes; the caller commits.
+"""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from flask import current_app
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import Agency, Attachment, AuditLog, Case, CaseEvent, Deadline, Party, User
+from ..workflow.engine import (
+    Actor, CaseSnapshot, Decision, FieldError, TransitionError, available_events, decide, initial_deadlines,
+)
+from ..workflow.states import Channel, Event, Kind, Role, Status
+from ..workflow.transitions import Transition
+from . import codes
+from .calendar import get_calendar, get_rules
+
+CONFLICT = "Someone else changed this case while you were working on it. Nothing was saved: " \
+           "reload the case, check what changed and try again."
+AGENCY_INVALID = "The field {label!r} must be another agency of the province."
+CASE_INVALID = "The field {label!r} must be the tracking code of another open case."
+HANDLER_INVALID = "The field {label!r} must be a handler of this agency."
+SPLIT_INVALID = "List the kinds found in the letter: complaint, denunciation, petition."
+#: for translation (see petitions/workflow_strings.py)
+MESSAGES = (CONFLICT, AGENCY_INVALID, CASE_INVALID, HANDLER_INVALID, SPLIT_INVALID)
+
+
+class ConflictError(TransitionError):
+    """Another officer changed the case first (optimistic locking)."""
+
+
+def snapshot(case: Case) -> CaseSnapshot:
+    running = {d.step: (d.started_on, d.due_on) for d in case.deadlines if d.completed_on is None}
+    return CaseSnapshot(
+        kind=Kind(case.kind), status=Status(case.status), received_on=case.received_on,
+        second_time=case.second_time, complex=case.is_complex, very_complex=case.is_very_complex,
+        remote=bool(case.commune and case.commune.is_remote), several_places=case.several_places,
+        mass=case.is_mass, anonymous=case.is_anonymous, extensions_used=case.extensions_used,
+        status_before_suspension=Status(case.status_before_suspension) if case.status_before_suspension else None,
+        suspended_since=case.suspended_since,
+        suspensions=tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in (case.suspensions or [])),
+        dialogue_held=case.dialogue_held, withdrawal_received=case.withdrawal_received,
+        decided_on=case.decided_on, last_event_on=case.last_event_on or case.received_on,
+        deadlines=MappingProxyType(running),
+    )
+
+
+def actor_for(user: User, case: Case) -> Actor:
+    return Actor(roles=user.roles, same_agency=user.agency_id == case.agency_id,
+                 is_assigned_handler=case.handler_id is not None and case.handler_id == user.id)
+
+
+def available_actions(case: Case, user: User) -> list[Transition]:
+    """The actions to offer this officer on this case (the same table enforces them)."""
+    seen, rows = set(), []
+    for row in available_events(snapshot(case), actor_for(user, case)):
+        if row.event not in seen:
+            seen.add(row.event)
+            rows.append(row)
+    return rows
+
+
+def find_action(case: Case, event: str) -> Transition | None:
+    from ..workflow.engine import find_transition
+    try:
+        return find_transition(snapshot(case), event)
+    except TransitionError:
+        return None
+
+
+# -- field values that name things in the database --------------------------------
+
+def _resolve(case: Case, row: Transition, fields: dict[str, Any]) -> dict[str, Any]:
+    """Agency codes, tracking codes and user names as ids the effects can use."""
+    out = dict(fields)
+    for spec in row.fields:
+        value = out.get(spec.name)
+        if value in (None, ""):
+            continue
+        if spec.type == "agency":
+            agency = db.session.scalar(db.select(Agency).where(Agency.code == str(value)))
+            if agency is None or agency.id == case.agency_id:
+                raise FieldError(AGENCY_INVALID.format(label=spec.label), spec.name)
+            out[spec.name] = agency.code
+        elif spec.type == "case":
+            other = db.session.scalar(db.select(Case).where(Case.tracking_code == codes.normalize(str(value))))
+            if other is None or other.id == case.id or other.closed_on is not None:
+                raise FieldError(CASE_INVALID.format(label=spec.label), spec.name)
+            out[spec.name] = other.tracking_code
+        elif spec.type == "user":
+            user = db.session.scalar(db.select(User).where(User.username == str(value).strip().lower(),
+                                                           User.agency_id == case.agency_id))
+            if user is None or not user.active or not user.has_role(Role.HANDLER, Role.HEAD):
+                raise FieldError(HANDLER_INVALID.format(label=spec.label), spec.name)
+            out[spec.name] = user.username
+    return out
+
+
+# -- applying a decision ----------------------------------------------------------
+
+def _deadline_row(step: str, due) -> Deadline:
+    return Deadline(step=step, started_on=due.start, due_on=due.due, limit_days=due.limit_days, unit=due.unit,
+                    source=due.rule.source, extensions=due.extensions, explanation=due.explain())
+
+
+def _json(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+_CHANGE_COLUMNS = {
+    "complex": "is_complex", "very_complex": "is_very_complex", "several_places": "several_places",
+    "extensions_used": "extensions_used", "suspended_since": "suspended_since", "dialogue_held": "dialogue_held",
+    "withdrawal_received": "withdrawal_received", "decided_on": "decided_on", "last_event_on": "last_event_on",
+    "second_time": "second_time",
+}
+
+
+def _apply_changes(case: Case, decision: Decision) -> None:
+    for name, value in decision.changes.items():
+        if name == "status_before_suspension":
+            case.status_before_suspension = value.value if value is not None else None
+        elif name == "suspensions":
+            case.suspensions = [[a.isoformat(), b.isoformat()] for a, b in value]
+        elif name in _CHANGE_COLUMNS:
+            setattr(case, _CHANGE_COLUMNS[name], value)
+    for name in ("outcome", "verdict", "reason"):
+        spec = next((f for f in decision.transition.fields if f.name == name and f.type == "choice"), None)
+        if spec and decision.fields.get(name):
+            case.outcome = decision.fields[name]
+
+
+def _apply_deadlines(case: Case, decision: Decision) -> dict:
+    running = {d.step: d for d in case.deadlines if d.completed_on is None}
+    log: dict[str, list] = {}
+    for step in decision.stop_deadlines:
+        if step in running:
+            running[step].completed_on = decision.act_date
+            log.setdefault("stopped", []).append(step)
+    for step in decision.paused_deadlines:
+        running[step].paused_on = decision.act_date
+        log.setdefault("paused", []).append(step)
+    for step, due in decision.recomputed_deadlines:
+        row = running[step]
+        log.setdefault("recomputed", []).append({"step": step, "from": row.due_on.isoformat(), "to": due.due.isoformat()})
+        row.due_on, row.limit_days, row.extensions, row.paused_on = due.due, due.limit_days, due.extensions, None
+        row.explanation = due.explain()
+    for step, due, _on_time in decision.checked_deadlines:
+        row = _deadline_row(step, due)
+        row.completed_on = decision.act_date
+        case.deadlines.append(row)
+        log.setdefault("checked", []).append(step)
+    for step, due in decision.start_deadlines:
+        case.deadlines.append(_deadline_row(step, due))
+        log.setdefault("started", []).append({"step": step, "due": due.due.isoformat()})
+    return log
+
+
+def _copy_case(case: Case, *, agency: Agency, kind: str, received_on: date, link_type: str, actor: User,
+               second_time: bool = False, channel: Channel = Channel.FORWARDED) -> Case:
+    """A new case at ``agency`` linked to ``case``: same letter, same filer, same papers.
+    The filer's access key opens it too."""
+    copy = Case(
+        tracking_code=unique_code(), access_key_hash=case.access_key_hash, kind=kind, channel=channel.value,
+        title=case.title, content=case.content, respondent=case.respondent, received_on=received_on,
+        receiving_agency_id=agency.id, agency_id=agency.id, commune_id=case.commune_id, status=Status.RECEIVED.value,
+        is_mass=case.is_mass, is_anonymous=case.is_anonymous, parent_id=case.id, link_type=link_type,
+        second_time=second_time, last_event_on=received_on,
+    )
+    for p in case.parties:
+        copy.parties.append(Party(role=p.role, position=p.position, full_name=p.full_name, id_number=p.id_number,
+                                  phone=p.phone, email=p.email, address=p.address))
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    for a in case.attachments:
+        stored = codes.new_tracking_code().lower() + a.stored_name[10:]
+        shutil.copyfile(folder / a.stored_name, folder / stored)
+        copy.attachments.append(Attachment(original_name=a.original_name, stored_name=stored, size=a.size,
+                                           mime_type=a.mime_type, sha256=a.sha256, uploaded_by_id=actor.id))
+    db.session.add(copy)
+    db.session.flush()
+    register_deadlines(copy, channel)
+    db.session.add(CaseEvent(case_id=copy.id, acted_on=received_on, actor_id=actor.id, event="receive",
+                             from_status=None, to_status=copy.status, is_public=True,
+                             data={"channel": channel.value, "from_case": case.tracking_code,
+                                   "from_agency": case.agency.name, "link": link_type}))
+    return copy
+
+
+def unique_code() -> str:
+    while True:
+        code = codes.new_tracking_code()
+        if db.session.scalar(db.select(Case.id).where(Case.tracking_code == code)) is None:
+            return code
+
+
+def register_deadlines(case: Case, channel: Channel) -> None:
+    """The time limits that start when a letter is registered."""
+    for step, due in initial_deadlines(Kind(case.kind), case.received_on, get_calendar(),
+                                       channel=channel, rules=get_rules()):
+        case.deadlines.append(_deadline_row(step, due))
+
+
+def _apply_effects(case: Case, decision: Decision, actor: User) -> dict:
+    done: dict[str, Any] = {}
+    for name, value in decision.effects.items():
+        if name in ("forward_to", "open_second_time"):
+            agency = db.session.scalar(db.select(Agency).where(Agency.code == value))
+            copy = _copy_case(case, agency=agency, kind=case.kind, received_on=decision.act_date,
+                              link_type="second_time_of" if name == "open_second_time" else "forwarded_from",
+                              actor=actor, second_time=name == "open_second_time")
+            done[name] = {"agency": agency.name, "case": copy.tracking_code}
+        elif name == "attach_to":
+            other = db.session.scalar(db.select(Case).where(Case.tracking_code == value))
+            case.parent_id, case.link_type = other.id, "repeat_of"
+            done[name] = {"case": other.tracking_code}
+        elif name == "split_into":
+            parts = []
+            for kind in [k.strip() for k in str(value).replace(";", ",").split(",") if k.strip()]:
+                if kind not in {k.value for k in Kind if k != Kind.VOTER_PETITION}:
+                    raise FieldError(SPLIT_INVALID, "kinds")
+                copy = _copy_case(case, agency=case.agency, kind=kind, received_on=case.received_on,
+                                  link_type="split_from", actor=actor, channel=Channel(case.channel))
+                parts.append(copy.tracking_code)
+            done[name] = {"cases": parts}
+        elif name in ("refer_to", "assign_to"):
+            agency = db.session.scalar(db.select(Agency).where(Agency.code == value))
+            if name == "assign_to":
+                case.agency_id = agency.id
+            done[name] = {"agency": agency.name}
+        elif name == "assign_handler":
+            user = db.session.scalar(db.select(User).where(User.username == value, User.agency_id == case.agency_id))
+            case.handler_id = user.id
+            done[name] = {"handler": user.full_name}
+    return done
+
+
+def apply_transition(case: Case, event: str, user: User, act_date: date, fields: dict[str, Any], *,
+                     today: date, expected_version: int | None = None) -> CaseEvent:
+    """Fire ``event`` on ``case`` as ``user``. Raises TransitionError (or ConflictError)."""
+    if expected_version is not None and expected_version != case.version:
+        raise ConflictError(CONFLICT)
+    from ..workflow.engine import find_transition
+    row = find_transition(snapshot(case), event)
+    fields = _resolve(case, row, {k: v for k, v in fields.items() if v not in (None, "")})
+    decision = decide(snapshot(case), event, actor_for(user, case), act_date, fields, today,
+                      get_calendar(), get_rules())
+    old_status = case.status
+    case.status = decision.to_status.value
+    _apply_changes(case, decision)
+    case.last_event_on = decision.act_date
+    if decision.to_status in (Status.CLOSED,) or (decision.transition.stops == "all" and decision.to_status not in (
+            Status.SUSPENDED,)):
+        case.closed_on = decision.act_date
+    deadlines = _apply_deadlines(case, decision)
+    effects = _apply_effects(case, decision, user)
+    record = CaseEvent(
+        case_id=case.id, acted_on=decision.act_date, actor_id=user.id, event=decision.event.value,
+        from_status=old_status, to_status=case.status, note=decision.fields.get("note"),
+        is_public=decision.public,
+        data={"fields": {k: _json(v) for k, v in decision.fields.items() if k != "note"},
+              "deadlines": deadlines, "effects": effects},
+    )
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise ConflictError(CONFLICT) from None
+    return record
+
+
+def recompute_due_dates(by: User, reason: str, today: date) -> int:
+    """After a calendar or settings change: recompute the due dates of running steps,
+    explicitly and on the record. Returns how many moved."""
+    moved = 0
+    running = db.session.scalars(db.select(Deadline).where(Deadline.completed_on.is_(None),
+                                                           Deadline.paused_on.is_(None)))
+    from ..workflow.deadlines import compute_due
+    for row in running:
+        case = row.case
+        snap = snapshot(case)
+        due = compute_due(row.step, row.started_on, calendar=get_calendar(), rules=get_rules(),
+                          received_on=case.received_on, complex=snap.complex, very_complex=snap.very_complex,
+                          remote=snap.remote, several_places=snap.several_places, extensions=row.extensions,
+                          suspensions=[s for s in snap.suspensions if s[0] >= row.started_on])
+        if due.due != row.due_on:
+            db.session.add(CaseEvent(case_id=case.id, acted_on=today, actor_id=by.id, event="recompute_deadline",
+                                     from_status=case.status, to_status=case.status, is_public=False, note=reason,
+                                     data={"step": row.step, "from": row.due_on.isoformat(),
+                                           "to": due.due.isoformat()}))
+            row.due_on, row.explanation = due.due, due.explain()
+            moved += 1
+    db.session.add(AuditLog(user_id=by.id, action="recompute_due_dates", object_type="deadline", object_id=None,
+                            details={"moved": moved, "reason": reason}))
+    db.session.flush()
+    return moved
