@@ -58,6 +58,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLITE_SYNCHRONOUS": env.get("SQLITE_SYNCHRONOUS", "FULL"),
+        # freeze "today" (YYYY-MM-DD) for training sessions and tests; never in production
+        "TODAY": env.get("PETITIONS_TODAY") if not production else None,
     }
     cfg.update(overrides)
 

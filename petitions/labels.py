@@ -169,3 +169,14 @@ def tr_message(message: str) -> str:
             translated = str(STRINGS[template])
             return re.sub(r"\{(\w+)(?:![rs])?\}", lambda m: values.get(m.group(1), m.group(0)), translated)
     return message
+
+
+def outcome_label(value: str | None) -> str:
+    """A recorded outcome (refusal reason, decision, verdict) as its label in the table."""
+    from .workflow.transitions import TRANSITIONS
+    for row in TRANSITIONS:
+        for spec in row.fields:
+            for choice, text in spec.choices:
+                if choice == value:
+                    return tr(text)
+    return value or ""

@@ -18,6 +18,11 @@ def local_now(app_tz: str = "Asia/Ho_Chi_Minh") -> datetime:
 
 
 def local_today() -> date:
+    """Today in Vietnam. ``TODAY`` in the config freezes the clock (tests, training)."""
+    from flask import current_app, has_app_context
+    if has_app_context() and current_app.config.get("TODAY"):
+        frozen = current_app.config["TODAY"]
+        return frozen if isinstance(frozen, date) else date.fromisoformat(frozen)
     return local_now().date()
 
 

@@ -68,6 +68,7 @@ def _clean_tables(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    app.config["TODAY"] = None
     from petitions.extensions import db
     with app.app_context():
         db.session.rollback()

@@ -30,7 +30,8 @@ def test_create_case_then_read_it_with_the_key(client, app, agencies, kind):
     view = r.get_json()
     assert view["kind"] == kind and view["status"] == "received"
     assert [h["event"] for h in view["history"]] == ["receive"]
-    assert view["current_step"]["due_on"] == out["handling_due_on"]
+    handling = [s for s in view["running_steps"] if s["step"] == "letter-handling"]
+    assert handling and handling[0]["due_on"] == out["handling_due_on"]
     text = r.get_data(as_text=True)
     assert "040123456789" not in text and "Nguyễn Văn An" not in text
 

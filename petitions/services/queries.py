@@ -20,12 +20,14 @@ class CaseFilter:
     date_from: date | None = None
     date_to: date | None = None
     q: str | None = None
+    overdue_on: date | None = None  # only cases with a running step past due on this day
+    sort: str = "urgency"
 
 
 def next_due_column():
     return (
         db.select(func.min(Deadline.due_on))
-        .where(Deadline.case_id == Case.id, Deadline.completed_on.is_(None))
+        .where(Deadline.case_id == Case.id, Deadline.completed_on.is_(None), Deadline.paused_on.is_(None))
         .correlate(Case)
         .scalar_subquery()
         .label("next_due")
@@ -45,16 +47,24 @@ def case_list_query(user, f: CaseFilter):
         query = query.where(Case.received_on >= f.date_from)
     if f.date_to:
         query = query.where(Case.received_on <= f.date_to)
+    if f.overdue_on:
+        query = query.where(next_due < f.overdue_on)
     if f.q:
         like = f"%{f.q.strip()}%"
         query = query.where(Case.title.ilike(like) | Case.tracking_code.ilike(like))
     return query.options(selectinload(Case.parties), selectinload(Case.commune), selectinload(Case.agency))
 
 
+def ordered(query, f: CaseFilter):
+    """Urgency: the nearest (or most overdue) running time limit first; cases with none last."""
+    if f.sort == "received":
+        return query.order_by(Case.received_on.desc(), Case.id.desc())
+    next_due = query.selected_columns[1]
+    return query.order_by(next_due.is_(None), next_due, Case.id)
+
+
 def page_of_cases(user, f: CaseFilter, page: int, size: int):
     base = case_list_query(user, f)
     total = db.session.scalar(db.select(func.count()).select_from(base.order_by(None).subquery()))
-    rows = db.session.execute(
-        base.order_by(Case.received_on.desc(), Case.id.desc()).limit(size).offset((page - 1) * size)
-    ).all()
+    rows = db.session.execute(ordered(base, f).limit(size).offset((page - 1) * size)).all()
     return rows, total

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -275,7 +276,11 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
     db.session.add(record)
     try:
         db.session.flush()
-    except StaleDataError:
+    except (StaleDataError, OperationalError) as error:
+        # another transaction changed the row first (PostgreSQL, SQLite), or SQLite
+        # cannot upgrade this transaction's now stale snapshot: the same conflict
+        if isinstance(error, OperationalError) and "locked" not in str(error).lower():
+            raise
         db.session.rollback()
         raise ConflictError(CONFLICT) from None
     return record

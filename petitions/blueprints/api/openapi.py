@@ -76,7 +76,7 @@ def openapi_document() -> dict:
                                 "received_at": {"type": "string", "format": "date-time"},
                                 "received_on": {"type": "string", "format": "date"},
                                 "handling_due_on": {"type": "string", "format": "date"},
-                                "handling_step": _STEP,
+                                "running_steps": {"type": "array", "items": _STEP},
                             },
                         }}}},
                         "422": {"description": "Invalid input; nothing stored",

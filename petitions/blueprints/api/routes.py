@@ -79,14 +79,15 @@ def create_case():
     case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today()))
     db.session.commit()
     view = public_view(case)
+    handling = next(s for s in view["running_steps"] if s["step"] == "letter-handling")
     return jsonify({
         "tracking_code": case.tracking_code,
         "access_key": key,
         "status": case.status,
         "received_at": case.received_at.isoformat(),
         "received_on": case.received_on.isoformat(),
-        "handling_due_on": view["current_step"]["due_on"].isoformat(),
-        "handling_step": _json_dates(view["current_step"]),
+        "handling_due_on": handling["due_on"].isoformat(),
+        "running_steps": _json_dates(view["running_steps"]),
     }), 201
 
 

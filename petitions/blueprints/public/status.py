@@ -2,7 +2,41 @@
 from __future__ import annotations
 
 from ... import labels
-from ...models import Case
+from ...models import Case, CaseEvent
+
+# what a public step may tell the filer, beyond its name: the answer, the recorded
+# outcome (a choice from the law's list), the body the letter went to
+_PUBLIC_CHOICES = ("outcome", "reason", "complexity")
+
+
+def _detail(event: CaseEvent) -> str | None:
+    data = event.data or {}
+    fields = data.get("fields") or {}
+    parts = []
+    if fields.get("answer"):
+        parts.append(fields["answer"])
+    for name in _PUBLIC_CHOICES:
+        value = fields.get(name)
+        label = labels.outcome_label(value) if value else ""
+        if value and label != value:
+            parts.append(label)
+    for effect in (data.get("effects") or {}).values():
+        if isinstance(effect, dict) and effect.get("agency"):
+            parts.append(effect["agency"])
+    if fields.get("agency") and not data.get("effects"):
+        parts.append(fields["agency"])
+    return " · ".join(parts) or None
+
+
+def _step(d) -> dict:
+    return {
+        "step": d.step,
+        "label": labels.step_label(d.step),
+        "started_on": d.started_on,
+        "due_on": d.due_on,
+        "limit_days": d.limit_days,
+        "unit": d.unit,
+    }
 
 
 def public_view(case: Case) -> dict:
@@ -17,14 +51,8 @@ def public_view(case: Case) -> dict:
         "status": case.status,
         "status_label": labels.label(labels.STATUS, case.status),
         "closed_on": case.closed_on,
-        "current_step": None if running is None else {
-            "step": running.step,
-            "label": labels.step_label(running.step),
-            "started_on": running.started_on,
-            "due_on": running.due_on,
-            "limit_days": running.limit_days,
-            "unit": running.unit,
-        },
+        "current_step": None if running is None else _step(running),
+        "running_steps": [_step(d) for d in case.running_deadlines if d.paused_on is None],
         "history": [
             {
                 "event": e.event,
@@ -32,7 +60,13 @@ def public_view(case: Case) -> dict:
                 "date": e.acted_on,
                 "status": e.to_status,
                 "status_label": labels.label(labels.STATUS, e.to_status),
+                "detail": _detail(e),
             }
             for e in case.events if e.is_public
+        ],
+        "linked": [
+            {"tracking_code": c.tracking_code, "agency": c.agency.name, "status": c.status,
+             "status_label": labels.label(labels.STATUS, c.status), "relation": c.link_type}
+            for c in case.children if c.link_type in ("forwarded_from", "second_time_of")
         ],
     }

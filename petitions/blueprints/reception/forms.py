@@ -4,7 +4,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ...workflow.states import PUBLIC_KINDS, Channel
@@ -43,6 +43,9 @@ class FilterForm(FlaskForm):
     date_from = DateField(_l("Received from"), validators=[Optional()])
     date_to = DateField(_l("to"), validators=[Optional()])
     q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    overdue = BooleanField(_l("Overdue only"))
+    sort = SelectField(_l("Order"), choices=[("urgency", _l("Most urgent first")),
+                                             ("received", _l("Newest first"))], validators=[Optional()])
 
 
 class RevealForm(FlaskForm):

@@ -15,8 +15,10 @@ from ...extensions import db
 from ...models import AdminUnit, Attachment, Case, IdentityAccess
 from ...permissions import can_register_letters, can_view_case, can_view_identity
 from ...services.codes import format_code, normalize
+from ...services.calendar import get_calendar
 from ...services.intake import submit_case
-from ...services.queries import CaseFilter, case_list_query, page_of_cases
+from ...services.workflow import available_actions
+from ...services.queries import CaseFilter, case_list_query, ordered, page_of_cases
 from ...web import local_today
 from ...workflow.states import Channel, Kind
 from ..public.forms import checked_files, to_submission
@@ -34,7 +36,9 @@ def _filter_form() -> tuple[FilterForm, CaseFilter]:
     form.validate()
     f = CaseFilter(kind=form.kind.data or None, status=form.status.data or None,
                    commune=form.commune.data or None, date_from=form.date_from.data,
-                   date_to=form.date_to.data, q=form.q.data or None)
+                   date_to=form.date_to.data, q=form.q.data or None,
+                   overdue_on=local_today() if form.overdue.data else None,
+                   sort=form.sort.data if form.sort.data in ("urgency", "received") else "urgency")
     return form, f
 
 
@@ -47,7 +51,7 @@ def queue():
     pages = max((total + size - 1) // size, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template("reception/queue.html", form=form, rows=rows, total=total, page=page,
-                           pages=pages, args=args)
+                           pages=pages, args=args, calendar=get_calendar())
 
 
 @bp.get("/export.csv")
@@ -58,7 +62,7 @@ def export_cases():
     writer = csv.writer(out)
     writer.writerow([_("Tracking code"), _("Kind"), _("Subject"), _("Date received"), _("Channel"),
                      _("Status"), _("Agency"), _("Commune"), _("Next due date")])
-    result = db.session.execute(case_list_query(current_user, f).order_by(Case.received_on.desc()))
+    result = db.session.execute(ordered(case_list_query(current_user, f), f))
     for case, next_due in result:
         writer.writerow([format_code(case.tracking_code), labels.label(labels.KIND, case.kind), case.title,
                          case.received_on.strftime("%d/%m/%Y"), labels.label(labels.CHANNEL, case.channel),
@@ -82,7 +86,8 @@ def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200)
     may_see = can_view_identity(current_user, case)
     show_identity = may_see and (not case.identity_is_confidential or identity_shown)
     return render_template("reception/case.html", case=case, may_see_identity=may_see,
-                           show_identity=show_identity, reveal_form=reveal_form or RevealForm()), status
+                           show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
+                           actions=available_actions(case, current_user), calendar=get_calendar()), status
 
 
 @bp.get("/cases/<code>")

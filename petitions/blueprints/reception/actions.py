@@ -1,0 +1,96 @@
+"""The officer's actions on a case: one form per event, built from the transition table."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
+
+from ... import labels
+from ...extensions import db
+from ...models import Agency, User, UserRole
+from ...services.workflow import ConflictError, apply_transition, available_actions
+from ...web import local_today
+from ...workflow.engine import FieldError, TransitionError
+from ...workflow.states import Role
+from ...workflow.transitions import FieldSpec, Transition
+from . import bp
+from .routes import _case_or_abort
+
+LONG_TEXT = {"note", "answer", "minutes", "finding", "representatives", "reason"}
+
+
+def _field_for(spec: FieldSpec, case):
+    label = labels.tr(spec.label)
+    if spec.type == "date":
+        return DateField(label, validators=[Optional()])
+    if spec.type == "choice":
+        return SelectField(label, choices=[("", "—")] + [(v, labels.tr(t)) for v, t in spec.choices],
+                           validators=[Optional()])
+    if spec.type == "agency":
+        agencies = db.session.execute(db.select(Agency.code, Agency.name).where(Agency.id != case.agency_id)
+                                      .order_by(Agency.level.desc(), Agency.name)).all()
+        return SelectField(label, choices=[("", "—")] + [tuple(a) for a in agencies], validators=[Optional()])
+    if spec.type == "user":
+        users = db.session.execute(
+            db.select(User.username, User.full_name).join(UserRole)
+            .where(User.agency_id == case.agency_id, User.active.is_(True),
+                   UserRole.role.in_([Role.HANDLER.value, Role.HEAD.value]))
+            .distinct().order_by(User.full_name)).all()
+        return SelectField(label, choices=[("", "—")] + [tuple(u) for u in users], validators=[Optional()])
+    if spec.name in LONG_TEXT:
+        return TextAreaField(label, validators=[Optional()])
+    return StringField(label, validators=[Optional()])
+
+
+def action_form(row: Transition, case):
+    """A form class for this event: the date of the act, the case's version, the law's fields."""
+    class ActionForm(FlaskForm):
+        act_date = DateField(_l("Date of the act"), validators=[DataRequired(message=_l("Enter the date of the act."))])
+        version = HiddenField()
+
+    for spec in row.fields:
+        setattr(ActionForm, f"f_{spec.name}", _field_for(spec, case))
+    return ActionForm
+
+
+@bp.route("/cases/<code>/actions/<event>", methods=["GET", "POST"])
+def act(code: str, event: str):
+    case = _case_or_abort(code)
+    row = next((r for r in available_actions(case, current_user) if r.event.value == event), None)
+    if row is None:
+        abort(403)
+    form = action_form(row, case)()
+    if request.method == "GET":
+        form.act_date.data = local_today()
+        form.version.data = str(case.version)
+    status = 200
+    if form.validate_on_submit():
+        values = {spec.name: getattr(form, f"f_{spec.name}").data for spec in row.fields}
+        try:
+            apply_transition(case, event, current_user, form.act_date.data, values, today=local_today(),
+                             expected_version=int(form.version.data or 0) or None)
+        except FieldError as error:
+            db.session.rollback()
+            target = getattr(form, f"f_{error.field}", None) or form.act_date
+            target.errors = list(target.errors) + [labels.tr_message(str(error))]
+            status = 422
+        except ConflictError as error:
+            db.session.rollback()
+            form.form_errors.append(labels.tr_message(str(error)))
+            status = 409
+        except TransitionError as error:
+            db.session.rollback()
+            form.form_errors.append(labels.tr_message(str(error)))
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Done: %(action)s.", action=labels.tr(row.label)))
+            return redirect(url_for("reception.show_case", code=case.tracking_code))
+    elif request.method == "POST":
+        status = 422
+    fields = [(spec, getattr(form, f"f_{spec.name}")) for spec in row.fields]
+    return render_template("reception/action.html", case=case, row=row, form=form, fields=fields), status
