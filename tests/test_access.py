@@ -12,7 +12,7 @@ from .conftest import valid_letter
 
 PUBLIC_ENDPOINTS = {
     "public.index", "public.file_case", "public.receipt", "public.track", "public.set_language",
-    "auth.login", "api.create_case", "api.get_case", "api.openapi", "static",
+    "auth.login", "api.create_case", "api.get_case", "api.openapi", "static", "public.deadline_calculator",
 }
 
 
@@ -34,6 +34,9 @@ def test_every_route_is_public_or_requires_sign_in(app, client):
             if rule.endpoint in PUBLIC_ENDPOINTS:
                 assert r.status_code not in (401, 403), (rule.endpoint, method, r.status_code)
                 assert "/auth/login" not in r.headers.get("Location", ""), rule.endpoint
+            elif rule.rule.startswith("/api/"):
+                seen_private += 1
+                assert r.status_code == 401, (rule.endpoint, method, r.status_code)
             else:
                 seen_private += 1
                 # sign-in required: redirected to the sign-in page (a POST without a token
