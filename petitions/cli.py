@@ -1,11 +1,14 @@
-"""flask commands: seed, users."""
+"""flask commands: seed, users, deadline."""
 from __future__ import annotations
+
+from datetime import date
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .extensions import db
+from .workflow.deadlines import Step
 from .workflow.states import Role
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
@@ -62,6 +65,75 @@ def create_user_cmd(username, full_name, agency_code, roles, email, password):
     click.echo(f"Created {username.lower()} ({', '.join(roles)}) at {agency.name}")
 
 
+#: the days the holiday tables cover (the deadline rules start in 2000)
+_DEADLINE_DAYS = (date(2000, 1, 1), date(2099, 12, 31))
+
+
+def _iso_day(ctx, param, value):
+    """A YYYY-MM-DD option or argument as a date (None stays None)."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-06-30.")
+    first, last = _DEADLINE_DAYS
+    if not first <= day <= last:
+        raise click.BadParameter(f"{day.isoformat()} is outside the dates the calendar covers "
+                                 f"({first.isoformat()} to {last.isoformat()}).")
+    return day
+
+
+@click.command("deadline", help="\n\n".join([
+    "The due date of STEP started on START (YYYY-MM-DD, the triggering event's day, not counted).",
+    "The first line is the due date (YYYY-MM-DD); then the rule, its source and the non-working "
+    "days skipped. The administrator's calendar decisions and provincial settings apply.",
+    "\b\nSTEP is one of:\n" + "\n".join(f"  {s.value}" for s in Step),
+]))
+@click.argument("step", metavar="STEP", type=click.Choice([s.value for s in Step]))
+@click.argument("start", callback=_iso_day)
+@click.option("--complex", "is_complex", is_flag=True, help="A complex case (recorded decision).")
+@click.option("--very-complex", is_flag=True, help="An especially complex case (implies --complex).")
+@click.option("--remote", is_flag=True, help="A remote area (vùng sâu, vùng xa).")
+@click.option("--extensions", default=0, show_default=True, type=click.IntRange(min=0),
+              help="Extensions granted (denunciations: 1 if complex, 2 if especially complex).")
+@click.option("--received", callback=_iso_day, metavar="DATE",
+              help="The day the letter was received, YYYY-MM-DD: picks the rule in force. [default: START]")
+@with_appcontext
+def deadline_cmd(step, start, is_complex, very_complex, remote, extensions, received):
+    """``flask deadline STEP START``: see the command's help."""
+    from .services.calendar import compute_due
+    from .workflow.deadlines import DeadlineError
+    try:
+        due = compute_due(step, start, received_on=received or start, complex=is_complex,
+                          very_complex=very_complex, remote=remote, extensions=extensions)
+    except DeadlineError as e:
+        raise click.UsageError(str(e))
+    click.echo(due.due.isoformat())
+    for line in due.explain():
+        click.echo(line)
+    if due.skipped:
+        click.echo("Non-working days skipped:")
+        for day, reason in due.skipped:
+            click.echo(f"  {day.isoformat()} {day:%a}  {reason}")
+
+
+@users_cli.command("token")
+@click.argument("username")
+def token_cmd(username):
+    """Issue an API token for an officer (printed once; the previous one stops working)."""
+    from .models import User
+    from .services.tokens import issue_token
+    user = db.session.scalar(db.select(User).where(User.username == username.lower()))
+    if user is None or not user.active:
+        raise click.BadParameter(f"no active user {username}", param_hint="USERNAME")
+    token = issue_token(user)
+    db.session.commit()
+    click.echo(token)
+    click.echo(f"Send it as 'Authorization: Bearer <token>' to /api/v1/officer/... for {user.username}.", err=True)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(deadline_cmd)

@@ -122,3 +122,14 @@ def test_complaint_denunciation_petition_through_the_api(client, app, agencies, 
     assert event(client, head, code, "close", "2026-08-11")["status"] == "closed"
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Case).where(Case.status == "closed")) == 3
+
+
+def test_users_token_command_prints_a_working_token(client, app, agencies, make_officer):
+    make_officer("chutich", ["head"], agencies["agency_a"])
+    result = app.test_cli_runner().invoke(args=["users", "token", "chutich"])
+    assert result.exit_code == 0, result.output
+    token = result.output.split()[0]
+    assert token.startswith("pt_")
+    r = client.get("/api/v1/officer/cases", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    assert app.test_cli_runner().invoke(args=["users", "token", "nobody"]).exit_code != 0

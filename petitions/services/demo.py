@@ -136,4 +136,64 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
             if kind == Kind.COMPLAINT and rng.random() < 0.05 else [],
             is_anonymous=anonymous,
         )
-        submit_case(sub)
+        case, _key = submit_case(sub)
+        if agency.id == home_agency.id:
+            _walk(case, rng, today)
+
+
+HAPPY_PATH = ["accept", "assign", "start_verification", "hold_dialogue", "decide", "conclude", "notify",
+              "take_effect", "enforce", "handle_conclusion", "publish", "answer", "close"]
+SIDE_PATHS = ["refuse", "forward", "guide", "archive"]
+
+
+def _walk(case, rng: random.Random, today) -> None:
+    """Move a demo case along the workflow as the demo officers would, up to today."""
+    from ..models import User
+    from ..workflow.engine import TransitionError
+    from .workflow import apply_transition, available_actions
+
+    officers = {u.username: u for u in db.session.scalars(
+        db.select(User).where(User.username.in_(("chutich", "thuly", "tiepdan"))))}
+    depth = rng.choice([0, 1, 2, 3, 4, 6, 8, 12, 12, 12])
+    day = case.received_on
+    fired: set[str] = set()
+    for _ in range(depth):
+        day = day + timedelta(days=rng.randint(1, 9))
+        if day > today:
+            return
+        options = {}
+        for user in officers.values():
+            for row in available_actions(case, user):
+                options.setdefault(row.event.value, (row, user))
+        side = [e for e in SIDE_PATHS if e in options]
+        if side and rng.random() < 0.1:
+            event = rng.choice(side)
+        else:
+            event = next((e for e in HAPPY_PATH if e in options and e not in fired), None)
+        if event is None:
+            return
+        row, user = options[event]
+        if event == "take_effect":
+            day = max(day, (case.decided_on or day) + timedelta(days=46))
+            if day > today:
+                return
+        fields = {}
+        for spec in row.fields:
+            if spec.type == "choice":
+                fields[spec.name] = rng.choice(spec.choices)[0] if spec.required else None
+            elif spec.type == "date":
+                fields[spec.name] = (day - timedelta(days=7)).isoformat()
+            elif spec.type == "user":
+                fields[spec.name] = "thuly"
+            elif spec.type == "agency":
+                fields[spec.name] = "SO-XD"
+            elif spec.type == "case":
+                return
+            elif spec.required:
+                fields[spec.name] = "Xã sẽ xem xét, giải quyết theo quy định." if spec.name == "answer" else \
+                    f"Văn bản số {rng.randint(10, 300)}/UBND"
+        try:
+            apply_transition(case, event, user, day, {k: v for k, v in fields.items() if v}, today=today)
+            fired.add(event)
+        except TransitionError:  # a guard the demo did not satisfy: leave the case there
+            return
