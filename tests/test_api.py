@@ -110,3 +110,11 @@ def test_openapi_describes_both_operations(client):
     get = doc["paths"]["/api/v1/cases/{tracking_code}"]["get"]
     assert {"200", "404"} <= set(get["responses"])
     assert any(p["name"] == "X-Access-Key" for p in get["parameters"])
+
+
+def test_openapi_describes_the_officer_api(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    assert doc["components"]["securitySchemes"]["officerToken"]["scheme"] == "bearer"
+    post = doc["paths"]["/api/v1/cases/{tracking_code}/events"]["post"]
+    assert {"201", "401", "403", "409", "422"} <= set(post["responses"])
+    assert doc["paths"]["/api/v1/officer/cases"]["get"]["security"] == [{"officerToken": []}]

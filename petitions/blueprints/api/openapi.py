@@ -31,6 +31,75 @@ _STEP = {
 }
 
 
+_BEARER = [{"officerToken": []}]
+_DEADLINE = {"type": "object", "properties": {
+    "step": {"type": "string"}, "label": {"type": "string"}, "started_on": {"type": "string", "format": "date"},
+    "due_on": {"type": "string", "format": "date"}, "limit_days": {"type": "integer"},
+    "unit": {"type": "string"}, "source": {"type": "string"},
+    "completed_on": {"type": ["string", "null"], "format": "date"},
+    "paused_on": {"type": ["string", "null"], "format": "date"},
+    "on_time": {"type": ["boolean", "null"]}, "overdue": {"type": "boolean"},
+    "explanation": {"type": "array", "items": {"type": "string"}}}}
+_SUMMARY = {"type": "object", "properties": {
+    "tracking_code": {"type": "string"}, "kind": {"type": "string"}, "status": {"type": "string"},
+    "title": {"type": "string"}, "received_on": {"type": "string", "format": "date"},
+    "agency": {"type": "string"}, "commune": {"type": ["string", "null"]},
+    "next_due_on": {"type": ["string", "null"], "format": "date"}, "overdue": {"type": "boolean"},
+    "version": {"type": "integer"}}}
+
+
+def _officer_paths() -> dict:
+    code = {"name": "tracking_code", "in": "path", "required": True, "schema": {"type": "string"}}
+    unauthorized = {"description": "No valid officer token", "content": {"application/json": {"schema": _ERRORS}}}
+    return {
+        "/api/v1/officer/cases": {"get": {
+            "summary": "The officer's agency's cases (inspectors and administrators: all), most urgent first",
+            "security": _BEARER,
+            "parameters": [{"name": n, "in": "query", "required": False, "schema": {"type": t}}
+                           for n, t in (("kind", "string"), ("status", "string"), ("commune", "string"),
+                                        ("overdue", "boolean"), ("page", "integer"))],
+            "responses": {"200": {"description": "A page of 50 cases", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"total": {"type": "integer"}, "page": {"type": "integer"},
+                                                 "cases": {"type": "array", "items": _SUMMARY}}}}}},
+                          "401": unauthorized, "422": {"description": "Bad filter"}},
+        }},
+        "/api/v1/officer/cases/{tracking_code}": {"get": {
+            "summary": "One case: deadlines with how they were computed, events, the actions this officer may take",
+            "security": _BEARER, "parameters": [code],
+            "responses": {"200": {"description": "The case (a denouncer's identity is never included)"},
+                          "401": unauthorized, "404": {"description": "Not a case of this officer's agency"}},
+        }},
+        "/api/v1/cases/{tracking_code}/events": {"post": {
+            "summary": "Fire a workflow event (accept, refuse, forward, decide, ...) with its fields",
+            "security": _BEARER, "parameters": [code],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["event"],
+                "properties": {"event": {"type": "string"},
+                               "date": {"type": "string", "format": "date",
+                                        "description": "the date of the act (default today); never in the "
+                                                       "future nor before the previous event"},
+                               "version": {"type": "integer", "description": "the case version read; a "
+                                           "different current version answers 409"},
+                               "note": {"type": "string"}},
+                "additionalProperties": {"description": "the event's fields, as listed in the case's actions"},
+            }}}},
+            "responses": {
+                "201": {"description": "Applied", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"event": {"type": "string"}, "status": {"type": "string"},
+                                                     "version": {"type": "integer"},
+                                                     "deadlines": {"type": "array", "items": _DEADLINE}}}}}},
+                "401": unauthorized,
+                "403": {"description": "The officer's role may not fire this event",
+                        "content": {"application/json": {"schema": _ERRORS}}},
+                "409": {"description": "Another officer changed the case first; nothing saved",
+                        "content": {"application/json": {"schema": _ERRORS}}},
+                "422": {"description": "Refused by the workflow (status, field, date or guard); nothing saved",
+                        "content": {"application/json": {"schema": _ERRORS}}},
+            },
+        }},
+    }
+
+
 def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
@@ -40,7 +109,10 @@ def openapi_document() -> dict:
             "description": "File complaints, denunciations and petitions, and follow them by tracking code. "
                            "Messages are in Vietnamese; send Accept-Language: en for English.",
         },
+        "components": {"securitySchemes": {"officerToken": {
+            "type": "http", "scheme": "bearer", "description": "issued with `flask users token USERNAME`"}}},
         "paths": {
+            **_officer_paths(),
             "/api/v1/cases": {
                 "post": {
                     "summary": "File a letter",
