@@ -22,7 +22,7 @@ from ..models import Agency, Attachment, AuditLog, Case, CaseEvent, Deadline, Pa
 from ..workflow.engine import (
     Actor, CaseSnapshot, Decision, FieldError, TransitionError, available_events, decide, initial_deadlines,
 )
-from ..workflow.states import Channel, Event, Kind, Role, Status
+from ..workflow.states import Channel, Kind, Role, Status
 from ..workflow.transitions import Transition
 from . import codes
 from .calendar import get_calendar, get_rules
