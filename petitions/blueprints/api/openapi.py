@@ -131,7 +131,11 @@ def openapi_document() -> dict:
                                            "complaint: the decision or act complained about (required); "
                                            "denunciation: the person or body denounced (required)"},
                             "petitioner": _PERSON,
-                            "co_signers": {"type": "array", "items": _PERSON},
+                            "co_signers": {"type": "array", "items": {**_PERSON, "properties": {
+                                **_PERSON["properties"],
+                                "representative": {"type": "boolean",
+                                                   "description": "appointed in writing to represent the others"},
+                            }}},
                             "anonymous": {"type": "boolean", "description": "petitions and feedback only"},
                             "pledge": {"type": "boolean", "description":
                                        "denunciation: the denouncer's declaration of truthfulness (required)"},

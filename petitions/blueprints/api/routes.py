@@ -57,7 +57,10 @@ def _shape_errors(body) -> dict[str, list[str]]:
             errors[name] = [_("Must be an object.")]
             continue
         for key, value in person.items():
-            if key not in PARTY_KEYS:
+            if key == "representative" and name != "petitioner":
+                if not isinstance(value, bool):
+                    errors[f"{name}.{key}"] = [_("Must be true or false.")]
+            elif key not in PARTY_KEYS:
                 errors[f"{name}.{key}"] = [_("Unknown field.")]
             elif value is not None and not isinstance(value, str):
                 errors[f"{name}.{key}"] = [_("Must be a string.")]

@@ -53,6 +53,8 @@ class CoSignerForm(PartyForm):
 
     full_name = StringField(_l("Full name"), filters=[_strip],
                             validators=[DataRequired(message=REQUIRED), Length(max=120)])
+    # appointed in writing to represent the others (5-10 signers: 1-2; more than 10: at most 5)
+    representative = BooleanField(_l("Representative"))
 
 
 class CaseForm(FlaskForm):
@@ -172,7 +174,8 @@ def to_submission(form: CaseForm, *, channel, received_on, files=()):
         channel=channel, received_on=received_on, agency=agency, commune=commune,
         respondent=form.respondent.data,
         petitioner={} if anonymous else dict(form.petitioner.data),
-        co_signers=[dict(e.data) for e in form.co_signers],
+        co_signers=[{**e.data, "role": "representative" if e.data.get("representative") else "co_signer"}
+                    for e in form.co_signers],
         is_anonymous=anonymous, files=list(files),
     )
 
