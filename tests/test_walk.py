@@ -102,7 +102,7 @@ def test_complaint_walks_from_public_form_to_closure(client, app, agencies, make
     # the citizen sees the steps and the outcome, never the internal note
     set_today(app, "2026-10-07")
     page = client.submit("/track", {"code": code, "key": key}).get_data(as_text=True)
-    assert "Đã đóng" in page or "Closed" in page
+    assert "Đã kết thúc" in page
     assert "123/QĐ-UBND" not in page and "Đủ điều kiện thụ lý" not in page and "Biên bản" not in page
 
 

@@ -59,7 +59,7 @@ def ordered(query, f: CaseFilter):
     """Urgency: the nearest (or most overdue) running time limit first; cases with none last."""
     if f.sort == "received":
         return query.order_by(Case.received_on.desc(), Case.id.desc())
-    next_due = query.selected_columns[1]
+    next_due = query.selected_columns["next_due"]
     return query.order_by(next_due.is_(None), next_due, Case.id)
 
 
