@@ -46,8 +46,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
     langs = current_app.config["LANGUAGES"]
+    if not has_request_context():  # jobs and commands: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(list(langs)) or current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")

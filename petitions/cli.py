@@ -133,7 +133,76 @@ def token_cmd(username):
     click.echo(f"Send it as 'Authorization: Bearer <token>' to /api/v1/officer/... for {user.username}.", err=True)
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--fork", is_flag=True, help="Fork a process per job (RQ's default Worker) instead of SimpleWorker.")
+def worker_cmd(burst: bool, fork: bool):
+    """Run an RQ worker for the alert jobs, inside this application.
+
+    SimpleWorker by default: the application is built once and every job reuses it
+    (PERFORMANCE.md: a forking worker re-imports per job and a SQLAlchemy pool must
+    not cross a fork)."""
+    from flask import current_app
+    from rq import SimpleWorker, Worker
+
+    from .jobs import AppJob, get_queue, redis_connection, use_app
+    use_app(current_app._get_current_object())
+    connection = redis_connection()
+    cls = Worker if fork else SimpleWorker
+    worker = cls([get_queue(connection)], connection=connection, job_class=AppJob)
+    worker.work(burst=burst, with_scheduler=not burst)
+
+
+@click.command("sweep")
+@click.option("--enqueue", is_flag=True, help="Put the sweep on the queue instead of running it here.")
+def sweep_cmd(enqueue: bool):
+    """Run the deadline sweep now (idempotent) and print what it recorded."""
+    import time
+
+    from redis.exceptions import RedisError
+
+    from .jobs import get_queue
+    if enqueue:
+        try:
+            job = get_queue().enqueue("petitions.jobs.tasks.sweep_deadlines", job_timeout=3600)
+        except RedisError as error:
+            raise click.ClickException(f"Redis is not reachable ({error}); alerts are paused") from None
+        click.echo(f"enqueued {job.id}")
+        return
+    from .jobs.tasks import sweep_deadlines
+    started = time.perf_counter()
+    try:
+        stats = sweep_deadlines()
+    except RedisError as error:
+        raise click.ClickException(f"alerts recorded, but Redis is not reachable to send them: {error}") from None
+    click.echo(f"{stats} in {time.perf_counter() - started:.2f} s")
+
+
+@click.command("sweep-loop")
+@click.option("--every", type=int, default=None, help="Seconds between sweeps (default SWEEP_EVERY_SECONDS).")
+def sweep_loop_cmd(every: int | None):
+    """The recurring trigger: enqueue the idempotent sweep every N seconds, forever.
+    While Redis is down it says so and tries again at the next tick."""
+    import time
+
+    from flask import current_app
+    from redis.exceptions import RedisError
+
+    from .jobs import get_queue
+    every = every or current_app.config["SWEEP_EVERY_SECONDS"]
+    while True:
+        try:
+            get_queue().enqueue("petitions.jobs.tasks.sweep_deadlines", job_timeout=3600)
+            click.echo("sweep enqueued")
+        except RedisError as error:
+            click.echo(f"Redis unreachable, alerts paused: {error}", err=True)
+        time.sleep(every)
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(worker_cmd)
+    app.cli.add_command(sweep_cmd)
+    app.cli.add_command(sweep_loop_cmd)
     app.cli.add_command(seed_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(deadline_cmd)

@@ -58,6 +58,33 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLITE_SYNCHRONOUS": env.get("SQLITE_SYNCHRONOUS", "FULL"),
+        # --- alerts ---
+        "RQ_QUEUE": env.get("RQ_QUEUE", "petitions"),
+        "ALERT_DUE_SOON_DAYS": int(env.get("ALERT_DUE_SOON_DAYS", 3)),          # working days before
+        "ALERT_LONG_OVERDUE_DAYS": int(env.get("ALERT_LONG_OVERDUE_DAYS", 10)),  # working days after
+        "SWEEP_EVERY_SECONDS": int(env.get("SWEEP_EVERY_SECONDS", 900)),
+        "SWEEP_BATCH": int(env.get("SWEEP_BATCH", 1000)),
+        "DIGEST_HOUR": int(env.get("DIGEST_HOUR", 7)),  # local hour after which the daily digest goes
+        # who is told at each level (see services/alerts.py for what each name means)
+        "ALERT_LADDER": {
+            "due_soon": ["handler"],
+            "due_today": ["handler", "head"],
+            "overdue": ["handler", "head", "supervisor"],
+            "long_overdue": ["handler", "head", "supervisor", "inspectorate"],
+        },
+        # overdue mass complaints and denunciations also go to the inspectorate
+        "ALERT_INSPECTORATE_KINDS": ["mass", "denunciation"],
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # --- mail (standard library smtplib) ---
+        "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 25)),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
+        "MAIL_USE_SSL": env.get("MAIL_USE_SSL", "") in ("1", "true", "yes"),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "Hệ thống khiếu nại, tố cáo Nghệ An <no-reply@nghean.gov.vn>"),
+        "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", 10)),
+        "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", 6)),
         # freeze "today" (YYYY-MM-DD) for training sessions and tests; never in production
         "TODAY": env.get("PETITIONS_TODAY") if not production else None,
     }

@@ -51,6 +51,13 @@ def app(tmp_path_factory, worker):
         "SECRET_KEY": "test-secret",
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         "SQLITE_SYNCHRONOUS": "NORMAL",
+        # each test process has its own queue on the real Redis
+        "RQ_QUEUE": f"petitions-test-{worker}",
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "BASE_URL": "http://petitions.test",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": 1,  # nothing listens: a test that sends mail starts the SMTP server fixture
+        "MAIL_TIMEOUT": 2,
     })
     with app.app_context():
         db.create_all()
@@ -69,6 +76,9 @@ def _clean_tables(request):
         return
     app = request.getfixturevalue("app")
     app.config["TODAY"] = None
+    app.config["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    app.extensions.pop("petitions_redis_ok", None)
+    _empty_queue(app)
     from petitions.extensions import db
     with app.app_context():
         db.session.rollback()
@@ -76,6 +86,24 @@ def _clean_tables(request):
             if table.name not in KEEP:
                 db.session.execute(table.delete())
         db.session.commit()
+
+
+def _empty_queue(app):
+    from redis.exceptions import RedisError
+    from rq import Queue
+    from rq.registry import FailedJobRegistry
+
+    from petitions.jobs import redis_connection
+    try:
+        with app.app_context():
+            conn = redis_connection()
+            queue = Queue(app.config["RQ_QUEUE"], connection=conn)
+            queue.empty()
+            registry = FailedJobRegistry(queue=queue)
+            for job_id in registry.get_job_ids():
+                registry.remove(job_id, delete_job=True)
+    except RedisError:
+        pass
 
 
 class Client:
@@ -169,3 +197,53 @@ def form_fields(body: dict) -> dict:
     if body.get("anonymous"):
         out["anonymous"] = "y"
     return out
+
+
+class Mailbox:
+    """A real SMTP server (aiosmtpd) on loopback; ``messages`` are the mails it received."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+        from email.policy import default
+        msg = message_from_bytes(envelope.original_content or envelope.content, policy=default)
+        self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(msg["Subject"]).strip(),
+                              "body": msg.get_body(("plain",)).get_content()})
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    import socket
+
+    from aiosmtpd.controller import Controller
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config["MAIL_PORT"] = port
+    yield box
+    controller.stop()
+    app.config["MAIL_PORT"] = 1
+
+
+@pytest.fixture
+def run_worker(app):
+    """Run a real RQ worker (SimpleWorker, burst) on this test process's queue."""
+    from rq import SimpleWorker
+
+    from petitions.jobs import AppJob, get_queue, redis_connection, use_app
+
+    def run():
+        use_app(app)
+        with app.app_context():
+            conn = redis_connection()
+            queue = get_queue(conn)
+        worker = SimpleWorker([queue], connection=conn, job_class=AppJob)
+        worker.work(burst=True)
+        return queue
+    return run

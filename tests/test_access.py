@@ -17,7 +17,8 @@ PUBLIC_ENDPOINTS = {
 
 
 def sample_args(rule) -> dict:
-    return {arg: {"kind": "complaint", "code": "ABCDE12345", "attachment_id": 1, "filename": "app.css"}
+    return {arg: {"kind": "complaint", "code": "ABCDE12345", "attachment_id": 1, "filename": "app.css",
+                  "notification_id": 1, "event": "accept"}
             .get(arg, "x") for arg in rule.arguments}
 
 

@@ -175,8 +175,9 @@ class Deadline(db.Model):
 
     __tablename__ = "deadlines"
     __table_args__ = (
+        # the sweep and the overdue counts read only running limits, in (due date, id) order
         Index(
-            "ix_deadlines_open_due", "due_on",
+            "ix_deadlines_open_due", "due_on", "id",
             sqlite_where=text("completed_on IS NULL"),
             postgresql_where=text("completed_on IS NULL"),
         ),

@@ -31,6 +31,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # officer API: the SHA-256 of the bearer token (the token itself is shown once)
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # alerts by e-mail once a day in one digest instead of one mail each
+    alert_digest: Mapped[bool] = mapped_column(Boolean, default=False)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(

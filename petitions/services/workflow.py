@@ -283,6 +283,8 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
             raise
         db.session.rollback()
         raise ConflictError(CONFLICT) from None
+    from .alerts import notify_filer
+    notify_filer(case, decision.event.value, decision.act_date)
     return record
 
 

@@ -70,3 +70,7 @@ class DeadlineSettingForm(FlaskForm):
         DataRequired(message=_l("Cite the provincial decision or give the reason: it is recorded.")),
         Length(max=300, message=_l("At most %(max)d characters.", max=300)),
     ])
+
+
+class RetryForm(FlaskForm):
+    notification_id = HiddenField(validators=[DataRequired()])

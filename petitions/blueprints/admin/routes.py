@@ -325,3 +325,28 @@ def audit():
              "details": [(k, _value(v)) for k, v in (row.details or {}).items()]}
             for row, user in result]
     return _render("admin/audit.html", rows=rows, limit=AUDIT_ROWS)
+
+
+@bp.route("/alerts", methods=["GET", "POST"])
+def alerts():
+    """Who is told what, whether the queue is up, and the mails that keep failing."""
+    from flask import current_app
+
+    from ...jobs import redis_ok
+    from ...models import Notification
+    from ...services.alerts import retry_failed
+    from .forms import RetryForm
+
+    form = RetryForm()
+    if form.validate_on_submit():
+        retry_failed(int(form.notification_id.data), current_user)
+        db.session.commit()
+        flash(_("The mail will be sent again."))
+        return redirect(url_for("admin.alerts"))
+    failed = db.session.scalars(db.select(Notification).where(Notification.status == "failed")
+                                .order_by(Notification.id.desc()).limit(200)).all()
+    waiting = db.session.scalar(db.select(db.func.count()).select_from(Notification)
+                                .where(Notification.status == "pending")) or 0
+    cfg = current_app.config
+    return render_template("admin/alerts.html", ladder=cfg["ALERT_LADDER"], failed=failed, waiting=waiting,
+                           redis_up=redis_ok(max_age=0), form=form, cfg=cfg)

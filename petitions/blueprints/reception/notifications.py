@@ -1,0 +1,56 @@
+"""The officer's notifications: deadline alerts in the application, with an unread count."""
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ...extensions import db
+from ...models import Notification
+from ...models.types import utcnow
+from ...workflow.states import Role
+from . import bp
+
+
+def unread_count(user) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(Notification)
+                             .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+@bp.app_context_processor
+def _unread():
+    if current_user and current_user.is_authenticated:
+        out = {"unread_notifications": unread_count(current_user)}
+        if current_user.has_role(Role.ADMIN):
+            from ...jobs import redis_ok
+            out["alerts_paused"] = not redis_ok()
+        return out
+    return {}
+
+
+@bp.get("/notifications")
+def notifications():
+    rows = db.session.scalars(db.select(Notification).where(Notification.user_id == current_user.id)
+                              .order_by(Notification.id.desc()).limit(200)).all()
+    return render_template("reception/notifications.html", rows=rows, form=FlaskForm())
+
+
+@bp.post("/notifications/<int:notification_id>/open")
+def open_notification(notification_id: int):
+    FlaskForm().validate_on_submit() or abort(400)
+    note = db.session.get(Notification, notification_id)
+    if note is None or note.user_id != current_user.id:
+        abort(404)
+    if note.read_at is None:
+        note.read_at = utcnow()
+        db.session.commit()
+    return redirect(url_for("reception.show_case", code=note.case.tracking_code))
+
+
+@bp.post("/notifications/read")
+def read_all():
+    FlaskForm().validate_on_submit() or abort(400)
+    db.session.execute(db.update(Notification).where(Notification.user_id == current_user.id,
+                                                     Notification.read_at.is_(None)).values(read_at=utcnow()))
+    db.session.commit()
+    return redirect(url_for("reception.notifications"))

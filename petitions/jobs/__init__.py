@@ -1,0 +1,89 @@
+"""Background jobs on RQ (Redis).
+
+Jobs take ids, never ORM objects; they are enqueued only after the database commit
+(:func:`enqueue_after_commit`), and each runs inside an application context
+(:class:`AppJob`). When Redis is down nothing is lost: what was to be sent stays
+pending in the database and the next sweep enqueues it again.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import current_app
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.job import Job
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
+
+_worker_app = None  # the application a worker process built once (see cli: flask worker)
+
+
+def redis_connection(url: str | None = None) -> Redis:
+    return Redis.from_url(url or current_app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5)
+
+
+def get_queue(connection: Redis | None = None) -> Queue:
+    return Queue(current_app.config["RQ_QUEUE"], connection=connection or redis_connection(), job_class=AppJob)
+
+
+def redis_ok(max_age: float = 15.0) -> bool:
+    """Is Redis reachable? Cached for a few seconds: pages ask it."""
+    cache = current_app.extensions.setdefault("petitions_redis_ok", {})
+    if cache.get("at", 0) > time.monotonic() - max_age:
+        return cache["ok"]
+    try:
+        ok = bool(redis_connection().ping())
+    except RedisError:
+        ok = False
+    cache.update(ok=ok, at=time.monotonic())
+    return ok
+
+
+class AppJob(Job):
+    """Runs the job inside an application context; the session is removed afterwards."""
+
+    def perform(self):
+        from .. import create_app
+        from ..extensions import db
+        global _worker_app
+        if _worker_app is None:
+            _worker_app = create_app()
+        with _worker_app.app_context():
+            try:
+                return super().perform()
+            finally:
+                db.session.remove()
+
+
+def use_app(app) -> None:
+    """A worker process hands the application it built to its jobs."""
+    global _worker_app
+    _worker_app = app
+
+
+def enqueue_after_commit(session, func: str, *args) -> None:
+    """Enqueue ``func(*args)`` once the current transaction commits (never before:
+    a job must find what it is about in the database)."""
+    session.info.setdefault("petitions_jobs", []).append((func, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session):
+    jobs = session.info.pop("petitions_jobs", None)
+    if not jobs:
+        return
+    try:
+        queue = get_queue()
+        queue.enqueue_many([Queue.prepare_data(func, args=args, timeout=300) for func, args in jobs])
+    except RedisError as error:  # the sweep enqueues what is still pending when Redis returns
+        log.warning("Redis unavailable, %d job(s) left for the next sweep: %s", len(jobs), error)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session):
+    session.info.pop("petitions_jobs", None)
