@@ -164,19 +164,43 @@ def tr_message(message: str) -> str:
     for regex, template in _patterns():
         match = regex.match(message)
         if match:
-            values = {k: tr_message(v) if v in STRINGS or not v.startswith("'") else v
-                      for k, v in match.groupdict().items()}
+            values = {k: _piece(v) for k, v in match.groupdict().items()}
             translated = str(STRINGS[template])
             return re.sub(r"\{(\w+)(?:![rs])?\}", lambda m: values.get(m.group(1), m.group(0)), translated)
     return message
 
 
-def outcome_label(value: str | None) -> str:
-    """A recorded outcome (refusal reason, decision, verdict) as its label in the table."""
+def outcome_label(value: str | None, kind: str | None = None, event: str | None = None) -> str:
+    """A recorded choice (refusal reason, decision, verdict) as its label in the table:
+    the rows of this kind and event first, since the same value means different things
+    ("withdrawn" by a complainant or by a denouncer)."""
     from .workflow.transitions import TRANSITIONS
-    for row in TRANSITIONS:
+    rows = sorted(TRANSITIONS, key=lambda r: (kind not in [k.value for k in r.kinds],
+                                              event is not None and r.event.value != event))
+    for row in rows:
         for spec in row.fields:
             for choice, text in spec.choices:
                 if choice == value:
                     return tr(text)
     return value or ""
+
+
+def _piece(value: str) -> str:
+    """A value the workflow put into a sentence: a known string, a status, a role, a kind."""
+    from .workflow_strings import STRINGS
+    quoted = len(value) > 1 and value[0] == value[-1] == "'"
+    inner = value[1:-1] if quoted else value
+    key = inner.replace(" ", "_")
+    if inner in STRINGS:
+        text = str(STRINGS[inner])
+    elif key in STATUS:
+        text = str(STATUS[key])
+    elif key in KIND:
+        text = str(KIND[key]).lower()
+    elif "," in inner and all(r.strip() in ROLE for r in inner.split(",")):
+        text = ", ".join(str(ROLE[r.strip()]) for r in inner.split(","))
+    elif inner in ROLE:
+        text = str(ROLE[inner])
+    else:
+        return value
+    return f"“{text}”" if quoted else text

@@ -174,3 +174,19 @@ def test_desk_is_for_reception_officers(client, agencies, make_officer, role):
     make_officer("someone", [role], agencies["agency_a"] if role == "handler" else "TTR-TINH")
     client.login("someone")
     assert client.get("/officer/desk").status_code == 403
+
+
+def test_desk_registers_an_anonymous_denunciation_for_referral(client, app, agencies, make_officer):
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    client.login("tiepdan")
+    data = {"kind": "denunciation", "channel": "post", "received_on": "2026-11-02", "title": "Thư nặc danh",
+            "content": "Thư không ký tên tố cáo sai phạm trong đấu thầu, kèm chứng cứ cụ thể.",
+            "commune_code": agencies["commune_a"], "anonymous": "y"}
+    r = client.submit("/officer/desk", data)
+    assert r.status_code == 302
+    with app.app_context():
+        case = db.session.scalar(db.select(Case))
+        assert case.is_anonymous and case.parties == [] and case.kind == "denunciation"
+        code = case.tracking_code
+    page = client.get(f"/officer/cases/{code}").get_data(as_text=True)
+    assert 'data-event="refer"' in page and 'data-event="archive"' in page

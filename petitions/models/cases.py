@@ -53,6 +53,9 @@ class Case(db.Model):
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     is_mass: Mapped[bool] = mapped_column(Boolean, default=False)
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the filer's identity is protected by law: every denunciation, and any part split
+    # from a letter that denounces (Law on Denunciations Art. 8, 47, 56)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     link_type: Mapped[str | None] = mapped_column(String(20))
     closed_on: Mapped[date | None] = mapped_column(Date)
@@ -103,7 +106,7 @@ class Case(db.Model):
     @property
     def identity_is_confidential(self) -> bool:
         """A denouncer's identity is protected by law (Law on Denunciations Art. 8, 47, 56)."""
-        return self.kind == Kind.DENUNCIATION
+        return self.kind == Kind.DENUNCIATION or bool(self.confidential)
 
     @property
     def running_deadlines(self) -> list[Deadline]:
@@ -112,7 +115,7 @@ class Case(db.Model):
     @property
     def running_deadline(self) -> Deadline | None:
         """The most urgent time limit that is counting now (paused ones are not)."""
-        running = [d for d in self.running_deadlines if d.paused_on is None]
+        running = [d for d in self.running_deadlines if d.paused_on is None and not d.for_filer]
         return min(running, key=lambda d: d.due_on) if running else None
 
 
@@ -176,6 +179,9 @@ class Deadline(db.Model):
     __tablename__ = "deadlines"
     __table_args__ = (
         # the sweep and the overdue counts read only running limits, in (due date, id) order
+        # one running row per step and case
+        Index("uq_deadlines_running_step", "case_id", "step", unique=True,
+              sqlite_where=text("completed_on IS NULL"), postgresql_where=text("completed_on IS NULL")),
         Index(
             "ix_deadlines_open_due", "due_on", "id",
             sqlite_where=text("completed_on IS NULL"),
@@ -201,9 +207,17 @@ class Deadline(db.Model):
     case: Mapped[Case] = relationship(back_populates="deadlines")
 
     @property
+    def for_filer(self) -> bool:
+        """A limit that runs for the filer (e.g. to file a second-time complaint), not the agency."""
+        from ..workflow.deadlines import FILER_STEPS
+        return self.step in FILER_STEPS
+
+    @property
     def on_time(self) -> bool | None:
-        """Met within the limit? None while it runs."""
-        return None if self.completed_on is None else self.completed_on <= self.due_on
+        """Met within the limit? None while it runs, and for the filer's own limits."""
+        if self.completed_on is None or self.for_filer:
+            return None
+        return self.completed_on <= self.due_on
 
 
 class Attachment(db.Model):

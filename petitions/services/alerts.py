@@ -23,7 +23,8 @@ from ..extensions import db
 from ..jobs import enqueue_after_commit
 from ..models import Agency, Alert, AuditLog, Case, Deadline, Notification, User, UserRole
 from ..models.types import utcnow
-from ..workflow.states import Kind, Role
+from ..workflow.deadlines import FILER_STEPS
+from ..workflow.states import Role
 from .calendar import get_calendar
 from .codes import format_code
 from .mail import send_mail
@@ -144,6 +145,7 @@ def sweep(today: date, *, batch: int | None = None) -> SweepResult:
                       Case.tracking_code, Case.title)
             .join(Case, Case.id == Deadline.case_id)
             .where(Deadline.completed_on.is_(None), Deadline.paused_on.is_(None),
+                   Deadline.step.not_in(sorted(FILER_STEPS)),
                    Deadline.due_on <= soon_until, tuple_(Deadline.due_on, Deadline.id) > tuple_(*after))
             .order_by(Deadline.due_on, Deadline.id).limit(batch)
         ).all()

@@ -57,7 +57,9 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
         commune_id=sub.commune.id if sub.commune else None,
         status=INITIAL_STATUS.value,
         is_anonymous=sub.is_anonymous,
-        is_mass=bool(sub.co_signers),
+        confidential=sub.kind == Kind.DENUNCIATION,
+        # a joint letter of five people or more (they appoint representatives in writing)
+        is_mass=len(sub.co_signers) + (0 if sub.is_anonymous else 1) >= 5,
     )
     if not sub.is_anonymous:
         case.parties.append(Party(role="petitioner", position=0, **_party(sub.petitioner)))

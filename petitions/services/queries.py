@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import AdminUnit, Case, Deadline
 from ..permissions import scope_cases
+from ..workflow.deadlines import FILER_STEPS
 
 
 @dataclass
@@ -27,7 +28,8 @@ class CaseFilter:
 def next_due_column():
     return (
         db.select(func.min(Deadline.due_on))
-        .where(Deadline.case_id == Case.id, Deadline.completed_on.is_(None), Deadline.paused_on.is_(None))
+        .where(Deadline.case_id == Case.id, Deadline.completed_on.is_(None), Deadline.paused_on.is_(None),
+               Deadline.step.not_in(sorted(FILER_STEPS)))
         .correlate(Case)
         .scalar_subquery()
         .label("next_due")

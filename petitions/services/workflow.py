@@ -14,7 +14,10 @@ from types import MappingProxyType
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -30,11 +33,18 @@ from .calendar import get_calendar, get_rules
 CONFLICT = "Someone else changed this case while you were working on it. Nothing was saved: " \
            "reload the case, check what changed and try again."
 AGENCY_INVALID = "The field {label!r} must be another agency of the province."
-CASE_INVALID = "The field {label!r} must be the tracking code of another open case."
+CASE_INVALID = "The field {label!r} must be the tracking code of another open case of this agency."
 HANDLER_INVALID = "The field {label!r} must be a handler of this agency."
-SPLIT_INVALID = "List the kinds found in the letter: complaint, denunciation, petition."
+SPLIT_INVALID = "List two or more different kinds found in the letter: complaint, denunciation, petition."
 #: for translation (see petitions/workflow_strings.py)
 MESSAGES = (CONFLICT, AGENCY_INVALID, CASE_INVALID, HANDLER_INVALID, SPLIT_INVALID)
+
+
+#: statuses that end the case at this agency (the letter is done here)
+CLOSING_STATUSES = frozenset({
+    Status.CLOSED, Status.REFUSED, Status.FORWARDED, Status.GUIDED, Status.ARCHIVED, Status.ATTACHED,
+    Status.SPLIT, Status.REFERRED, Status.TERMINATED, Status.IN_COURT, Status.ESCALATED,
+})
 
 
 class ConflictError(TransitionError):
@@ -96,7 +106,8 @@ def _resolve(case: Case, row: Transition, fields: dict[str, Any]) -> dict[str, A
             out[spec.name] = agency.code
         elif spec.type == "case":
             other = db.session.scalar(db.select(Case).where(Case.tracking_code == codes.normalize(str(value))))
-            if other is None or other.id == case.id or other.closed_on is not None:
+            if other is None or other.id == case.id or other.closed_on is not None \
+                    or other.agency_id != case.agency_id:
                 raise FieldError(CASE_INVALID.format(label=spec.label), spec.name)
             out[spec.name] = other.tracking_code
         elif spec.type == "user":
@@ -105,6 +116,12 @@ def _resolve(case: Case, row: Transition, fields: dict[str, Any]) -> dict[str, A
             if user is None or not user.active or not user.has_role(Role.HANDLER, Role.HEAD):
                 raise FieldError(HANDLER_INVALID.format(label=spec.label), spec.name)
             out[spec.name] = user.username
+        elif spec.name == "kinds" and row.effect and row.effect[0] == "split_into":
+            allowed = [k.value for k in Kind if k != Kind.VOTER_PETITION]
+            kinds = [k.strip().lower() for k in str(value).replace(";", ",").split(",") if k.strip()]
+            if len(set(kinds)) < 2 or any(k not in allowed for k in kinds) or len(kinds) != len(set(kinds)):
+                raise FieldError(SPLIT_INVALID, "kinds")
+            out[spec.name] = ",".join(kinds)
     return out
 
 
@@ -164,6 +181,8 @@ def _apply_deadlines(case: Case, decision: Decision) -> dict:
         case.deadlines.append(row)
         log.setdefault("checked", []).append(step)
     for step, due in decision.start_deadlines:
+        if step in running and running[step].completed_on is None:
+            continue  # already owed (e.g. a second suspension before the first notice): one row
         case.deadlines.append(_deadline_row(step, due))
         log.setdefault("started", []).append({"step": step, "due": due.due.isoformat()})
     return log
@@ -179,6 +198,8 @@ def _copy_case(case: Case, *, agency: Agency, kind: str, received_on: date, link
         receiving_agency_id=agency.id, agency_id=agency.id, commune_id=case.commune_id, status=Status.RECEIVED.value,
         is_mass=case.is_mass, is_anonymous=case.is_anonymous, parent_id=case.id, link_type=link_type,
         second_time=second_time, last_event_on=received_on,
+        # a part of a letter that denounces keeps the denouncer's protection
+        confidential=case.identity_is_confidential,
     )
     for p in case.parties:
         copy.parties.append(Party(role=p.role, position=p.position, full_name=p.full_name, id_number=p.id_number,
@@ -187,6 +208,7 @@ def _copy_case(case: Case, *, agency: Agency, kind: str, received_on: date, link
     for a in case.attachments:
         stored = codes.new_tracking_code().lower() + a.stored_name[10:]
         shutil.copyfile(folder / a.stored_name, folder / stored)
+        db.session.info.setdefault("petitions_new_files", []).append(folder / stored)
         copy.attachments.append(Attachment(original_name=a.original_name, stored_name=stored, size=a.size,
                                            mime_type=a.mime_type, sha256=a.sha256, uploaded_by_id=actor.id))
     db.session.add(copy)
@@ -228,9 +250,7 @@ def _apply_effects(case: Case, decision: Decision, actor: User) -> dict:
             done[name] = {"case": other.tracking_code}
         elif name == "split_into":
             parts = []
-            for kind in [k.strip() for k in str(value).replace(";", ",").split(",") if k.strip()]:
-                if kind not in {k.value for k in Kind if k != Kind.VOTER_PETITION}:
-                    raise FieldError(SPLIT_INVALID, "kinds")
+            for kind in str(value).split(","):  # checked and normalised by _resolve
                 copy = _copy_case(case, agency=case.agency, kind=kind, received_on=case.received_on,
                                   link_type="split_from", actor=actor, channel=Channel(case.channel))
                 parts.append(copy.tracking_code)
@@ -258,23 +278,27 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
     decision = decide(snapshot(case), event, actor_for(user, case), act_date, fields, today,
                       get_calendar(), get_rules())
     old_status = case.status
-    case.status = decision.to_status.value
-    _apply_changes(case, decision)
-    case.last_event_on = decision.act_date
-    if decision.to_status in (Status.CLOSED,) or (decision.transition.stops == "all" and decision.to_status not in (
-            Status.SUSPENDED,)):
-        case.closed_on = decision.act_date
-    deadlines = _apply_deadlines(case, decision)
-    effects = _apply_effects(case, decision, user)
-    record = CaseEvent(
-        case_id=case.id, acted_on=decision.act_date, actor_id=user.id, event=decision.event.value,
-        from_status=old_status, to_status=case.status, note=decision.fields.get("note"),
-        is_public=decision.public,
-        data={"fields": {k: _json(v) for k, v in decision.fields.items() if k != "note"},
-              "deadlines": deadlines, "effects": effects},
-    )
-    db.session.add(record)
     try:
+        case.status = decision.to_status.value
+        _apply_changes(case, decision)
+        case.last_event_on = decision.act_date
+        if decision.to_status in CLOSING_STATUSES:
+            case.closed_on = decision.act_date
+        elif case.closed_on is not None:  # back to a running status (e.g. carried over, reassigned)
+            case.closed_on = None
+        # every event writes the case row, so the version check always applies
+        flag_modified(case, "status")
+        db.session.flush()
+        deadlines = _apply_deadlines(case, decision)
+        effects = _apply_effects(case, decision, user)
+        record = CaseEvent(
+            case_id=case.id, acted_on=decision.act_date, actor_id=user.id, event=decision.event.value,
+            from_status=old_status, to_status=case.status, note=decision.fields.get("note"),
+            is_public=decision.public,
+            data={"fields": {k: _json(v) for k, v in decision.fields.items() if k != "note"},
+                  "deadlines": deadlines, "effects": effects},
+        )
+        db.session.add(record)
         db.session.flush()
     except (StaleDataError, OperationalError) as error:
         # another transaction changed the row first (PostgreSQL, SQLite), or SQLite
@@ -283,6 +307,9 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
             raise
         db.session.rollback()
         raise ConflictError(CONFLICT) from None
+    except TransitionError:
+        db.session.rollback()
+        raise
     from .alerts import notify_filer
     notify_filer(case, decision.event.value, decision.act_date)
     return record
@@ -292,24 +319,41 @@ def recompute_due_dates(by: User, reason: str, today: date) -> int:
     """After a calendar or settings change: recompute the due dates of running steps,
     explicitly and on the record. Returns how many moved."""
     moved = 0
-    running = db.session.scalars(db.select(Deadline).where(Deadline.completed_on.is_(None),
-                                                           Deadline.paused_on.is_(None)))
-    from ..workflow.deadlines import compute_due
+    from sqlalchemy.orm import selectinload
+    running = db.session.scalars(
+        db.select(Deadline).where(Deadline.completed_on.is_(None), Deadline.paused_on.is_(None))
+        .options(selectinload(Deadline.case).selectinload(Case.deadlines),
+                 selectinload(Deadline.case).selectinload(Case.commune)))
+    from ..workflow.deadlines import PAUSABLE_STEPS, compute_due
     for row in running:
         case = row.case
         snap = snapshot(case)
         due = compute_due(row.step, row.started_on, calendar=get_calendar(), rules=get_rules(),
                           received_on=case.received_on, complex=snap.complex, very_complex=snap.very_complex,
                           remote=snap.remote, several_places=snap.several_places, extensions=row.extensions,
-                          suspensions=[s for s in snap.suspensions if s[0] >= row.started_on])
+                          suspensions=[s for s in snap.suspensions if s[0] >= row.started_on]
+                          if row.step in PAUSABLE_STEPS else [])
         if due.due != row.due_on:
             db.session.add(CaseEvent(case_id=case.id, acted_on=today, actor_id=by.id, event="recompute_deadline",
                                      from_status=case.status, to_status=case.status, is_public=False, note=reason,
                                      data={"step": row.step, "from": row.due_on.isoformat(),
                                            "to": due.due.isoformat()}))
             row.due_on, row.explanation = due.due, due.explain()
+            row.limit_days, row.unit, row.source = due.limit_days, due.unit, due.rule.source
             moved += 1
     db.session.add(AuditLog(user_id=by.id, action="recompute_due_dates", object_type="deadline", object_id=None,
                             details={"moved": moved, "reason": reason}))
     db.session.flush()
     return moved
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_copied_files(session):
+    """Files copied for a transaction that did not commit are removed with it."""
+    for path in session.info.pop("petitions_new_files", []):
+        Path(path).unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_copied_files(session):
+    session.info.pop("petitions_new_files", None)

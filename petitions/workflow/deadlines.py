@@ -138,6 +138,15 @@ MESSAGES: tuple[str, ...] = (
 )
 
 
+#: time limits that run for the filer, not the agency (the complainant's 30 days to
+#: file a second-time complaint): never "overdue" for the agency, never alerted
+FILER_STEPS: frozenset[str] = frozenset({"complaint2-filing"})
+
+#: time limits that a suspension pauses (suspended time is not counted)
+PAUSABLE_STEPS: frozenset[str] = frozenset({"complaint-resolution", "complaint2-resolution",
+                                            "denunciation-resolution"})
+
+
 class DeadlineError(ValueError):
     """A deadline cannot be computed: unknown step, too many extensions, ..."""
 

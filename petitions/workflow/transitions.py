@@ -527,7 +527,9 @@ DENUNCIATION: tuple[Transition, ...] = (
     Transition(
         (K.DENUNCIATION,), DENUNCIATION_RUNNING, E.NOTIFY, None, ANYONE,
         "Notify the denouncer and the accused of the acceptance", f"{_LD}, Art. 29(3)",
-        fields=(NOTE,), stops=(Step.DENUNCIATION_ACCEPTANCE_NOTICE,),
+        fields=(NOTE,),
+        # also completes a suspension notice still owed after a resumption
+        stops=(Step.DENUNCIATION_ACCEPTANCE_NOTICE, Step.DENUNCIATION_SUSPENSION_NOTICE),
     ),
     Transition(
         (K.DENUNCIATION,), (S.UNDER_VERIFICATION,), E.EXTEND, None, HEAD,

@@ -76,6 +76,9 @@ class CaseForm(FlaskForm):
     attachments = MultipleFileField(_l("Attached papers (PDF, photos, Word)"))
 
     kinds = PUBLIC_KINDS
+    # the public form accepts only anonymous feedback; the desk registers whatever arrives
+    # (an anonymous denunciation is registered, then referred or archived as the law says)
+    anonymous_kinds: tuple = (Kind.PETITION,)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,7 +102,7 @@ class CaseForm(FlaskForm):
             return False
         p = self.petitioner.form
         anonymous = bool(self.anonymous.data)
-        if anonymous and kind != Kind.PETITION:
+        if anonymous and kind not in self.anonymous_kinds:
             self.anonymous.errors = list(self.anonymous.errors) + [_l(
                 "Only petitions and feedback can be sent without a name. A complaint or a "
                 "denunciation needs your real name and address.")]
@@ -116,7 +119,7 @@ class CaseForm(FlaskForm):
             self.respondent.errors = list(self.respondent.errors) + [_l(
                 "Name the decision or act you complain about.")]
             ok = False
-        if kind == Kind.DENUNCIATION:
+        if kind == Kind.DENUNCIATION and not anonymous:
             if not self.respondent.data:
                 self.respondent.errors = list(self.respondent.errors) + [_l(
                     "Name the person or body whose violation you report.")]
@@ -125,6 +128,14 @@ class CaseForm(FlaskForm):
                 self.pledge.errors = list(self.pledge.errors) + [_l(
                     "A denunciation must carry this declaration (Law on Denunciations Art. 9).")]
                 ok = False
+        signers = len(self.co_signers.entries) + (0 if anonymous else 1)
+        chosen = sum(1 for e in self.co_signers if e.form.representative.data)
+        allowed = 2 if signers <= 10 else 5
+        if signers >= 5 and chosen > allowed:
+            self.co_signers.errors = list(self.co_signers.errors or []) + [_l(
+                "A joint letter of %(n)d people appoints at most %(max)d representatives.", n=signers,
+                max=allowed)]
+            ok = False
         if not self.commune_code.data:
             self.commune_code.errors = list(self.commune_code.errors) + [_l("Choose a commune or ward.")]
             ok = False
@@ -168,7 +179,7 @@ def to_submission(form: CaseForm, *, channel, received_on, files=()):
     if form.agency_code.data:
         agency = db.session.scalar(db.select(Agency).where(Agency.code == form.agency_code.data))
     agency = agency or default_agency_for(commune)
-    anonymous = bool(form.anonymous.data) and form.kind.data == Kind.PETITION
+    anonymous = bool(form.anonymous.data) and form.kind.data in form.anonymous_kinds
     return Submission(
         kind=Kind(form.kind.data), title=form.title.data, content=form.content.data,
         channel=channel, received_on=received_on, agency=agency, commune=commune,

@@ -45,12 +45,12 @@ def file_case(kind: str):
 
 @bp.get("/receipt")
 def receipt():
-    data = session.get("receipt")
+    # shown once: the access key does not stay in the browser's session cookie
+    data = session.pop("receipt", None)
     if not data:
         return redirect(url_for("public.track"))
     case = find_public_case(data["code"], data["key"])
     if case is None:
-        session.pop("receipt", None)
         return redirect(url_for("public.track"))
     return render_template("public/receipt.html", case=case, key=data["key"], view=public_view(case))
 

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from ... import labels
-from ...models import Case, CaseEvent
+from ...extensions import db
+from ...models import Agency, Case, CaseEvent
 
 # what a public step may tell the filer, beyond its name: the answer, the recorded
 # outcome (a choice from the law's list), the body the letter went to
 _PUBLIC_CHOICES = ("outcome", "reason", "complexity")
 
 
-def _detail(event: CaseEvent) -> str | None:
+def _detail(event: CaseEvent, kind: str) -> str | None:
     data = event.data or {}
     fields = data.get("fields") or {}
     parts = []
@@ -17,14 +18,15 @@ def _detail(event: CaseEvent) -> str | None:
         parts.append(fields["answer"])
     for name in _PUBLIC_CHOICES:
         value = fields.get(name)
-        label = labels.outcome_label(value) if value else ""
+        label = labels.outcome_label(value, kind, event.event) if value else ""
         if value and label != value:
             parts.append(label)
     for effect in (data.get("effects") or {}).values():
         if isinstance(effect, dict) and effect.get("agency"):
             parts.append(effect["agency"])
-    if fields.get("agency") and not data.get("effects"):
-        parts.append(fields["agency"])
+    if fields.get("agency") and not data.get("effects"):  # e.g. guided to this body
+        name = db.session.scalar(db.select(Agency.name).where(Agency.code == fields["agency"]))
+        parts.append(name or fields["agency"])
     return " · ".join(parts) or None
 
 
@@ -60,13 +62,13 @@ def public_view(case: Case) -> dict:
                 "date": e.acted_on,
                 "status": e.to_status,
                 "status_label": labels.label(labels.STATUS, e.to_status),
-                "detail": _detail(e),
+                "detail": _detail(e, case.kind),
             }
             for e in case.events if e.is_public
         ],
         "linked": [
             {"tracking_code": c.tracking_code, "agency": c.agency.name, "status": c.status,
              "status_label": labels.label(labels.STATUS, c.status), "relation": c.link_type}
-            for c in case.children if c.link_type in ("forwarded_from", "second_time_of")
+            for c in case.children if c.link_type in ("forwarded_from", "second_time_of", "split_from")
         ],
     }

@@ -70,9 +70,10 @@ def act(code: str, event: str):
     status = 200
     if form.validate_on_submit():
         values = {spec.name: getattr(form, f"f_{spec.name}").data for spec in row.fields}
+        version = form.version.data or ""
         try:
             apply_transition(case, event, current_user, form.act_date.data, values, today=local_today(),
-                             expected_version=int(form.version.data or 0) or None)
+                             expected_version=int(version) if version.isdigit() else -1)
         except FieldError as error:
             db.session.rollback()
             target = getattr(form, f"f_{error.field}", None) or form.act_date

@@ -22,6 +22,7 @@ class DeskForm(CaseForm):
     received_on = DateField(_l("Date received"), validators=[DataRequired(message=_l("Enter the date received."))])
 
     kinds = PUBLIC_KINDS
+    anonymous_kinds = PUBLIC_KINDS
     today: date | None = None
 
     def __init__(self, *args, **kwargs):

@@ -64,13 +64,18 @@ def export_cases():
                      _("Status"), _("Agency"), _("Commune"), _("Next due date")])
     result = db.session.execute(ordered(case_list_query(current_user, f), f))
     for case, next_due in result:
-        writer.writerow([format_code(case.tracking_code), labels.label(labels.KIND, case.kind), case.title,
+        writer.writerow([format_code(case.tracking_code), labels.label(labels.KIND, case.kind), _cell(case.title),
                          case.received_on.strftime("%d/%m/%Y"), labels.label(labels.CHANNEL, case.channel),
                          labels.label(labels.STATUS, case.status), case.agency.name,
                          case.commune.name if case.commune else "",
                          next_due.strftime("%d/%m/%Y") if next_due else ""])
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=cases.csv"})
+
+
+def _cell(text: str) -> str:
+    """A citizen's text in a spreadsheet cell, never read as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _case_or_abort(code: str) -> Case:
@@ -109,8 +114,12 @@ def reveal_identity(code: str):
     return _render_case(case, reveal_form=form, identity_shown=True)
 
 
-@bp.get("/attachments/<int:attachment_id>")
+@bp.post("/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
+    """A POST with the page's CSRF token: a denunciation's papers are opened on purpose,
+    and only then is the access recorded."""
+    from flask_wtf import FlaskForm
+    FlaskForm().validate_on_submit() or abort(400)
     att = db.session.get(Attachment, attachment_id) or abort(404)
     # a denunciation's papers can reveal the denouncer (handwriting, signature)
     if not can_view_identity(current_user, att.case):

@@ -1,8 +1,8 @@
-"""alerts and notifications; officers may choose a daily digest; sweep index on running deadlines
+"""alerts and notifications; digest option; confidential parts of letters; one running row per step; sweep index
 
-Revision ID: 197c4499d106
+Revision ID: 72f3cb6cbf0d
 Revises: fd16dc81c7d2
-Create Date: 2026-11-27 03:35:54.402871
+Create Date: 2026-11-27 03:41:53.909306
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '197c4499d106'
+revision = '72f3cb6cbf0d'
 down_revision = 'fd16dc81c7d2'
 branch_labels = None
 depends_on = None
@@ -64,9 +64,16 @@ def upgrade():
         batch_op.create_index('ix_notifications_pending', ['status'], unique=False, sqlite_where=sa.text("status IN ('pending', 'digest')"), postgresql_where=sa.text("status IN ('pending', 'digest')"))
         batch_op.create_index('ix_notifications_user_unread', ['user_id', 'read_at'], unique=False)
 
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('confidential', sa.Boolean(), nullable=False, server_default=sa.false()))
+    # every denunciation already filed keeps its denouncer's protection
+    op.execute("UPDATE cases SET confidential = TRUE WHERE kind = 'denunciation'")
+
+
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deadlines_open_due'), sqlite_where=sa.text('completed_on IS NULL'))
         batch_op.create_index('ix_deadlines_open_due', ['due_on', 'id'], unique=False, sqlite_where=sa.text('completed_on IS NULL'), postgresql_where=sa.text('completed_on IS NULL'))
+        batch_op.create_index('uq_deadlines_running_step', ['case_id', 'step'], unique=True, sqlite_where=sa.text('completed_on IS NULL'), postgresql_where=sa.text('completed_on IS NULL'))
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('alert_digest', sa.Boolean(), nullable=False, server_default=sa.false()))
@@ -80,8 +87,12 @@ def downgrade():
         batch_op.drop_column('alert_digest')
 
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
+        batch_op.drop_index('uq_deadlines_running_step', sqlite_where=sa.text('completed_on IS NULL'), postgresql_where=sa.text('completed_on IS NULL'))
         batch_op.drop_index('ix_deadlines_open_due', sqlite_where=sa.text('completed_on IS NULL'), postgresql_where=sa.text('completed_on IS NULL'))
         batch_op.create_index(batch_op.f('ix_deadlines_open_due'), ['due_on'], unique=False, sqlite_where=sa.text('completed_on IS NULL'), postgresql_where=sa.text('completed_on IS NULL'))
+
+    with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_column('confidential')
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_unread')
