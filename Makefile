@@ -6,7 +6,7 @@ FLASK  := FLASK_APP=petitions $(VENV)/bin/flask
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test migrate seed worker translations bench clean
+.PHONY: run test install install-test migrate worker sweep translations update-translations bench-sweep clean
 
 $(VENV)/.installed: setup.cfg setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,7 @@ install-test: $(VENV)/.installed-test
 run: install translations
 	$(FLASK) db upgrade
 	SQLITE_SYNCHRONOUS=$${SQLITE_SYNCHRONOUS:-NORMAL} $(FLASK) seed demo --if-empty
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
 
 ## make test: the whole suite on SQLite and PostgreSQL, with real Redis and SMTP
 test: install-test translations
@@ -34,6 +33,19 @@ test: install-test translations
 
 migrate: install
 	$(FLASK) db upgrade
+
+## an RQ worker and the recurring sweep trigger (production: run them under systemd)
+worker: install
+	$(FLASK) worker
+
+sweep: install
+	$(FLASK) sweep
+
+## seed CASES cases (default 100000) into DATABASE_URL and time one deadline sweep
+CASES ?= 100000
+bench-sweep: install
+	$(FLASK) seed scale --cases $(CASES)
+	$(FLASK) bench-sweep
 
 translations: install
 	@$(VENV)/bin/pybabel compile -d translations >/dev/null

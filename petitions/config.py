@@ -82,7 +82,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_USE_SSL": env.get("MAIL_USE_SSL", "") in ("1", "true", "yes"),
         "MAIL_USERNAME": env.get("MAIL_USERNAME"),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
-        "MAIL_SENDER": env.get("MAIL_SENDER", "Hệ thống khiếu nại, tố cáo Nghệ An <no-reply@nghean.gov.vn>"),
+        "MAIL_SENDER": env.get("MAIL_SENDER", "no-reply@nghean.gov.vn"),
+        "MAIL_SENDER_NAME": env.get("MAIL_SENDER_NAME", "Hệ thống tiếp nhận, xử lý đơn thư tỉnh Nghệ An"),
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", 10)),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", 6)),
         # freeze "today" (YYYY-MM-DD) for training sessions and tests; never in production

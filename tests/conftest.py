@@ -210,6 +210,7 @@ class Mailbox:
         from email.policy import default
         msg = message_from_bytes(envelope.original_content or envelope.content, policy=default)
         self.messages.append({"to": list(envelope.rcpt_tos), "subject": str(msg["Subject"]).strip(),
+                              "from": str(msg["From"]), "mail_from": envelope.mail_from,
                               "body": msg.get_body(("plain",)).get_content()})
         return "250 OK"
 

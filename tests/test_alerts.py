@@ -60,6 +60,7 @@ def test_sweep_mails_the_right_people_in_vietnamese_once(client, app, agencies, 
     assert "Thời hạn kết thúc hôm nay" in head_mail["body"]
     assert not mails_to(smtp, EMAILS["chutich.tinh"]) and not mails_to(smtp, EMAILS["thanhtra"])
     assert "Nguyễn Văn An" not in head_mail["body"] and "040123456789" not in head_mail["body"]
+    assert head_mail["mail_from"] == "no-reply@nghean.gov.vn" and "tỉnh Nghệ An" in head_mail["from"]
     count = len(smtp.messages)
     sweep_now(app, run_worker, "2026-08-12")  # the same day again: nothing new
     assert len(smtp.messages) == count == 3

@@ -12,9 +12,10 @@ from __future__ import annotations
 import smtplib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import and_, or_, tuple_, update
 
@@ -53,6 +54,17 @@ def working_days_before(day: date, n: int) -> date:
     return day
 
 
+@lru_cache(maxsize=4096)
+def _days_apart_cached(overrides: tuple, today: date, due_on: date) -> int:
+    return abs(get_calendar().working_days_between(today, due_on))
+
+
+def _days_apart(today: date, due_on: date) -> int:
+    """Working days between today and a due date (many alerts share a due date; the
+    cache key carries the calendar's official decisions, so a change is seen)."""
+    return _days_apart_cached(get_calendar().overrides, today, due_on)
+
+
 def level_for(due_on: date, today: date, long_before: date) -> str:
     if due_on <= long_before:
         return "long_overdue"
@@ -64,12 +76,14 @@ def level_for(due_on: date, today: date, long_before: date) -> str:
 
 
 def _insert_ignore(table, rows: list[dict], conflict: list[str], returning):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING, as one cached statement executed for
+    many rows (SQLAlchemy batches them): the rows this transaction was first to write."""
     if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(rows).on_conflict_do_nothing(index_elements=conflict).returning(*returning)
-    return db.session.execute(stmt).all()
+    stmt = insert(table).on_conflict_do_nothing(index_elements=conflict).returning(*returning)
+    return [tuple(r) for r in db.session.execute(stmt, rows).all()]
 
 
 class Directory:
@@ -120,10 +134,10 @@ def recipients(case_row, level: str, directory: Directory, parent_agency: dict[i
 
 
 def _render(template: str, **context) -> tuple[str, str]:
-    """Mails are written in Vietnamese, whoever triggered them (callers compute their
-    labels inside ``force_locale("vi")`` too)."""
-    with force_locale("vi"):
-        text = render_template(template, **context)
+    """A mail from its template: first line the subject. Mails are written in Vietnamese,
+    whoever triggered them: callers render inside ``force_locale("vi")`` (once per sweep,
+    not per mail: switching the locale reloads the catalogue)."""
+    text = current_app.jinja_env.get_template(template).render(config=current_app.config, **context)
     subject, _, body = text.partition("\n")
     return subject.strip(), body.strip() + "\n"
 
@@ -132,30 +146,33 @@ def sweep(today: date, *, batch: int | None = None) -> SweepResult:
     """Record today's alerts for every running time limit due soon or past due."""
     cfg = current_app.config
     batch = batch or cfg["SWEEP_BATCH"]
-    cal = get_calendar()
-    soon_until = cal.add_working_days(today, cfg["ALERT_DUE_SOON_DAYS"])
+    soon_until = get_calendar().add_working_days(today, cfg["ALERT_DUE_SOON_DAYS"])
     long_before = working_days_before(today, cfg["ALERT_LONG_OVERDUE_DAYS"])
     directory = Directory()
     result = SweepResult()
     after = (date.min, 0)
-    while True:
-        rows = db.session.execute(
-            db.select(Deadline.id, Deadline.due_on, Deadline.step, Case.id.label("case_id"), Case.kind,
-                      Case.is_mass, Case.agency_id, Case.handler_id, Case.parent_id, Case.link_type,
-                      Case.tracking_code, Case.title)
-            .join(Case, Case.id == Deadline.case_id)
-            .where(Deadline.completed_on.is_(None), Deadline.paused_on.is_(None),
-                   Deadline.step.not_in(sorted(FILER_STEPS)),
-                   Deadline.due_on <= soon_until, tuple_(Deadline.due_on, Deadline.id) > tuple_(*after))
-            .order_by(Deadline.due_on, Deadline.id).limit(batch)
-        ).all()
-        if not rows:
-            break
-        after = (rows[-1].due_on, rows[-1].id)
-        result.scanned += len(rows)
-        _record(rows, today, long_before, directory, result)
-        db.session.commit()
+    with force_locale("vi"):
+        while rows := _running_batch(soon_until, after, batch):
+            after = (rows[-1].due_on, rows[-1].id)
+            result.scanned += len(rows)
+            _record(rows, today, long_before, directory, result)
+            db.session.commit()
     return result
+
+
+def _running_batch(soon_until: date, after: tuple[date, int], batch: int):
+    """The next running limits due by ``soon_until``, in (due date, id) order after ``after``:
+    keyset paging over the partial index of running deadlines."""
+    return db.session.execute(
+        db.select(Deadline.id, Deadline.due_on, Deadline.step, Case.id.label("case_id"), Case.kind,
+                  Case.is_mass, Case.agency_id, Case.handler_id, Case.parent_id, Case.link_type,
+                  Case.tracking_code, Case.title)
+        .join(Case, Case.id == Deadline.case_id)
+        .where(Deadline.completed_on.is_(None), Deadline.paused_on.is_(None),
+               Deadline.step.not_in(sorted(FILER_STEPS)),
+               Deadline.due_on <= soon_until, tuple_(Deadline.due_on, Deadline.id) > tuple_(*after))
+        .order_by(Deadline.due_on, Deadline.id).limit(batch)
+    ).all()
 
 
 def _record(rows, today: date, long_before: date, directory: Directory, result: SweepResult) -> None:
@@ -182,12 +199,11 @@ def _record(rows, today: date, long_before: date, directory: Directory, result: 
         who = recipients(row, level, directory, parent_agency)
         if not who:
             continue
-        days = abs(get_calendar().working_days_between(today, row.due_on))
-        with force_locale("vi"):
-            subject, body = _render("mail/alert.txt", level=level, code=format_code(row.tracking_code),
-                                    title=row.title, step=labels.step_label(row.step), due_on=row.due_on,
-                                    days=days, kind=labels.label(labels.KIND, row.kind),
-                                    link=f"{base}/officer/cases/{row.tracking_code}")
+        days = _days_apart(today, row.due_on)
+        subject, body = _render("mail/alert.txt", level=level, code=format_code(row.tracking_code),
+                                title=row.title, step=labels.step_label(row.step), due_on=row.due_on,
+                                days=days, kind=labels.label(labels.KIND, row.kind),
+                                link=f"{base}/officer/cases/{row.tracking_code}")
         for user_id, why in who.items():
             user = directory.users[user_id]
             status = "none" if not user.email else ("digest" if user.alert_digest else "pending")
@@ -291,7 +307,8 @@ def send_digests(today: date) -> int:
     sent = 0
     for user_id, notes in by_user.items():
         user = db.session.get(User, user_id)
-        subject, body = _render("mail/digest.txt", notes=notes, today=today, user=user)
+        with force_locale("vi"):
+            subject, body = _render("mail/digest.txt", notes=notes, today=today, user=user)
         try:
             send_mail(user.email, subject, body)
         except (OSError, smtplib.SMTPException):

@@ -71,7 +71,7 @@ def _person(rng: random.Random, commune: AdminUnit) -> dict:
         "full_name": _name(rng),
         "id_number": "040" + "".join(rng.choice("0123456789") for _ in range(9)),
         "phone": "09" + "".join(rng.choice("0123456789") for _ in range(8)),
-        "email": None,
+        "email": f"nguoidan{rng.randint(1, 999)}@demo.invalid" if rng.random() < 0.3 else None,
         "address": f"Số {rng.randint(1, 200)} đường {rng.choice(STREETS)}, {commune.name}, Nghệ An",
     }
 
@@ -112,7 +112,8 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
         ("tiepdan.tinh", [Role.RECEPTION, Role.HANDLER], agencies["BTCD-TINH"], "Hồ Thị Tỉnh"),
     ]
     for username, roles, agency, full_name in accounts:
-        create_user(username, DEMO_PASSWORD, full_name=full_name, agency=agency, roles=roles)
+        create_user(username, DEMO_PASSWORD, full_name=full_name, agency=agency, roles=roles,
+                    email=f"{username}@demo.invalid")
 
     today = local_today()
     kinds = [Kind.COMPLAINT] * 4 + [Kind.DENUNCIATION] * 2 + [Kind.PETITION] * 4
@@ -139,6 +140,10 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
         case, _key = submit_case(sub)
         if agency.id == home_agency.id:
             _walk(case, rng, today)
+    # the demo's past is not news: no mails to filers about steps taken months ago
+    from ..models import Notification
+    db.session.execute(db.delete(Notification).where(Notification.kind == "case_update"))
+    db.session.info.pop("petitions_jobs", None)
 
 
 HAPPY_PATH = ["accept", "assign", "start_verification", "hold_dialogue", "decide", "conclude", "notify",

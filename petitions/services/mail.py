@@ -4,6 +4,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
+from email.headerregistry import Address
 from email.utils import make_msgid
 
 from flask import current_app
@@ -13,7 +14,9 @@ def send_mail(to: str, subject: str, body: str) -> str:
     """Send one plain-text UTF-8 mail; returns its Message-ID. Raises on failure."""
     cfg = current_app.config
     msg = EmailMessage()
-    msg["From"] = cfg["MAIL_SENDER"]
+    # an Address object: the display name is quoted and encoded (a comma in a plain
+    # string would split it into two addresses)
+    msg["From"] = Address(display_name=cfg["MAIL_SENDER_NAME"], addr_spec=cfg["MAIL_SENDER"])
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain="petitions.local")
