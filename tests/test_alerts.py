@@ -218,9 +218,13 @@ def test_officer_sees_alerts_in_the_application_with_an_unread_count(client, app
 
 def test_daily_digest_sends_one_mail(client, app, agencies, make_officer, smtp, run_worker):
     staff(app, agencies, make_officer)
+    desk = Client(app)
+    desk.login("tiepdan")
+    r = desk.post("/officer/notifications/digest", data={"csrf_token": desk.csrf("/officer/notifications"),
+                                                         "digest": "y"})
+    assert r.status_code == 302
     with app.app_context():
-        db.session.scalar(db.select(User).where(User.username == "tiepdan")).alert_digest = True
-        db.session.commit()
+        assert db.session.scalar(db.select(User).where(User.username == "tiepdan")).alert_digest
     for _ in range(3):
         file(client, app, agencies)
     app.config["DIGEST_HOUR"] = 24  # not yet the hour of the digest

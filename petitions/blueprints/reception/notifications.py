@@ -1,12 +1,15 @@
 """The officer's notifications: deadline alerts in the application, with an unread count."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
 
 from ...extensions import db
-from ...models import Notification
+from ...models import AuditLog, Notification
 from ...models.types import utcnow
 from ...workflow.states import Role
 from . import bp
@@ -32,7 +35,8 @@ def _unread():
 def notifications():
     rows = db.session.scalars(db.select(Notification).where(Notification.user_id == current_user.id)
                               .order_by(Notification.id.desc()).limit(200)).all()
-    return render_template("reception/notifications.html", rows=rows, form=FlaskForm())
+    return render_template("reception/notifications.html", rows=rows, form=FlaskForm(),
+                           digest_form=DigestForm(digest=current_user.alert_digest))
 
 
 @bp.post("/notifications/<int:notification_id>/open")
@@ -45,6 +49,23 @@ def open_notification(notification_id: int):
         note.read_at = utcnow()
         db.session.commit()
     return redirect(url_for("reception.show_case", code=note.case.tracking_code))
+
+
+class DigestForm(FlaskForm):
+    digest = BooleanField(_l("Send me one mail a day with all my alerts instead of one mail each"))
+
+
+@bp.post("/notifications/digest")
+def set_digest():
+    form = DigestForm()
+    if not form.validate_on_submit():
+        abort(400)
+    current_user.alert_digest = bool(form.digest.data)
+    db.session.add(AuditLog(user_id=current_user.id, action="set_alert_digest", object_type="user",
+                            object_id=str(current_user.id), details={"digest": current_user.alert_digest}))
+    db.session.commit()
+    flash(_("Saved."))
+    return redirect(url_for("reception.notifications"))
 
 
 @bp.post("/notifications/read")
