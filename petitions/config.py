@@ -75,6 +75,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # overdue mass complaints and denunciations also go to the inspectorate
         "ALERT_INSPECTORATE_KINDS": ["mass", "denunciation"],
         "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        # target 4: do withdrawn and terminated cases count as resolved? (a provincial choice)
+        "REPORT_WITHDRAWN_AS_RESOLVED": env.get("REPORT_WITHDRAWN_AS_RESOLVED", "") in ("1", "true", "yes"),
+        # public statistics: figures over fewer cases than this are not shown as rates
+        "PUBLIC_MIN_COUNT": int(env.get("PUBLIC_MIN_COUNT", 10)),
         # --- mail (standard library smtplib) ---
         "MAIL_SERVER": env.get("MAIL_SERVER", "127.0.0.1"),
         "MAIL_PORT": int(env.get("MAIL_PORT", 25)),

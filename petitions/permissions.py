@@ -31,3 +31,27 @@ def can_view_identity(user: User, case: Case) -> bool:
 
 def can_register_letters(user: User) -> bool:
     return user.has_role(Role.RECEPTION, Role.HEAD, Role.ADMIN)
+
+
+def can_monitor_province(user: User) -> bool:
+    """The provincial inspectorate and administrators see every agency's figures and lists."""
+    return user.has_role(Role.INSPECTOR, Role.ADMIN)
+
+
+def report_agency_ids(user: User, requested_agency_id: int | None):
+    """Which agencies' figures this officer may see: anything for the inspectorate, else
+    their own agency and the agencies under it. Returns the scope's agency ids (None: the
+    whole province) or raises PermissionError."""
+    from .services.reports import agency_tree
+    if can_monitor_province(user):
+        return agency_tree(requested_agency_id) if requested_agency_id else None
+    own = agency_tree(user.agency_id)
+    if requested_agency_id is None:
+        return own
+    if requested_agency_id not in own:
+        raise PermissionError("not your agency")
+    return agency_tree(requested_agency_id)
+
+
+def can_urge(user: User) -> bool:
+    return user.has_role(Role.INSPECTOR)
