@@ -29,12 +29,31 @@ def fresh_database_url(tmp_path_factory, name: str) -> str:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
+    _created.append(name)
     return admin.rsplit("/", 1)[0] + "/" + name
+
+
+_created: list[str] = []
+
+
+def pytest_sessionfinish(session):
+    """Drop the PostgreSQL databases this test process made."""
+    if BACKEND == "sqlite" or not _created:
+        return
+    from sqlalchemy import create_engine, text
+    engine = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for name in _created:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def worker(request) -> str:
-    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+    """This test process's name: the xdist worker and the process id, so that two runs of
+    the suite at once (two developers, or CI beside a developer) never share a database
+    or a queue."""
+    return f'{getattr(request.config, "workerinput", {}).get("workerid", "main")}_{os.getpid()}'
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,9 @@ def sweep_deadlines() -> dict:
     daily digests once a day. Idempotent: run it as often as you like."""
     today = local_today()
     result = alerts.sweep(today)
+    from ..services.urgings import remind_urgings
+    reminded = remind_urgings(today)
+    db.session.commit()
     ids = alerts.due_for_sending(utcnow())
     if ids:
         get_queue().enqueue_many([Queue.prepare_data(alerts.SEND_JOB, args=(i,), timeout=300) for i in ids])
@@ -36,4 +39,5 @@ def sweep_deadlines() -> dict:
                                          AuditLog.object_id == today.isoformat())) is None:
         digests = alerts.send_digests(today)
     return {"scanned": result.scanned, "alerts": result.alerts, "notifications": result.notifications,
-            "requeued": len(ids), "digests": digests, "by_level": dict(result.by_level)}
+            "requeued": len(ids), "digests": digests, "by_level": dict(result.by_level),
+            "urging_reminders": reminded}

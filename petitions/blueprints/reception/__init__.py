@@ -10,4 +10,4 @@ def _signed_in():
     """Every officer page needs a signed-in officer."""
 
 
-from . import actions, notifications, routes  # noqa: E402,F401
+from . import actions, notifications, routes, urgings  # noqa: E402,F401

@@ -13,7 +13,7 @@ from flask_login import current_user
 from ... import labels
 from ...extensions import db
 from ...models import AdminUnit, Attachment, Case, IdentityAccess
-from ...permissions import can_register_letters, can_view_case, can_view_identity
+from ...permissions import can_register_letters, can_urge, can_view_case, can_view_identity
 from ...services.codes import format_code, normalize
 from ...services.calendar import get_calendar
 from ...services.intake import submit_case
@@ -50,8 +50,10 @@ def queue():
     rows, total = page_of_cases(current_user, f, page, size)
     pages = max((total + size - 1) // size, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    from .urgings import open_urgings_for
     return render_template("reception/queue.html", form=form, rows=rows, total=total, page=page,
-                           pages=pages, args=args, calendar=get_calendar())
+                           pages=pages, args=args, calendar=get_calendar(),
+                           urgings=open_urgings_for(current_user.agency_id))
 
 
 @bp.get("/export.csv")
@@ -87,12 +89,19 @@ def _case_or_abort(code: str) -> Case:
     return case
 
 
+def case_urgings(case: Case):
+    from ...models import Urging, urging_cases
+    return list(db.session.scalars(db.select(Urging).join(urging_cases).where(urging_cases.c.case_id == case.id)
+                                   .order_by(Urging.id)))
+
+
 def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200):
     may_see = can_view_identity(current_user, case)
     show_identity = may_see and (not case.identity_is_confidential or identity_shown)
     return render_template("reception/case.html", case=case, may_see_identity=may_see,
                            show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
-                           actions=available_actions(case, current_user), calendar=get_calendar()), status
+                           actions=available_actions(case, current_user), calendar=get_calendar(),
+                           urgings=case_urgings(case), may_urge=can_urge(current_user)), status
 
 
 @bp.get("/cases/<code>")
