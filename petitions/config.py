@@ -100,6 +100,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][13:]
 
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # measured on 2 cores (README, "Monitoring"): PostgreSQL's JIT spent 300 ms compiling
+        # each target 4 query that then ran in 100 ms, and parallel query slows the small
+        # overdue counts 2-3x (PERFORMANCE.md); both off for this workload, overridable
+        options = env.get("PG_OPTIONS", "-c jit=off -c max_parallel_workers_per_gather=0")
+        engine_options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        connect_args = dict(engine_options.get("connect_args") or {})
+        connect_args.setdefault("options", options)
+        engine_options["connect_args"] = connect_args
+        engine_options.setdefault("pool_pre_ping", True)
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
+
     if production:
         missing = []
         if not cfg["SECRET_KEY"]:

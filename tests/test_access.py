@@ -12,7 +12,7 @@ from .conftest import valid_letter
 
 PUBLIC_ENDPOINTS = {
     "public.index", "public.file_case", "public.receipt", "public.track", "public.set_language",
-    "auth.login", "api.create_case", "api.get_case", "api.openapi", "static", "public.deadline_calculator",
+    "auth.login", "api.create_case", "api.get_case", "api.openapi", "static", "public.deadline_calculator", "public.statistics",
 }
 
 

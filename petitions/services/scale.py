@@ -111,9 +111,9 @@ def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, t
             last = received
             first = FIRST[kind]
             rows = []
+            handled = None
             if first:
                 due, limit, unit, source = _due(first, received, received)
-                handled = None
                 if status not in ("received",):
                     # most letters handled on time, one in twelve late
                     handled = received + timedelta(days=rng.randint(1, 12) if rng.random() < 0.92
@@ -141,11 +141,25 @@ def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, t
                            "actor_id": None, "event": "receive", "from_status": None, "to_status": "received",
                            "note": None, "is_public": True, "data": None})
             next_event += 1
+            handled_on = handled or last
+            trail = []  # (event, date, status after): the steps the workflow would have logged
             if status != "received":
-                events.append({"id": next_event, "case_id": cid, "recorded_at": at, "acted_on": last,
-                               "actor_id": None, "event": "close" if closed else "accept",
-                               "from_status": "received", "to_status": status, "note": None, "is_public": True,
-                               "data": None})
+                first_event = {"refused": "refuse", "guided": "guide", "forwarded": "forward",
+                               "archived": "archive"}.get(status, "consolidate" if kind == "voter_petition"
+                                                          else "accept")
+                trail.append((first_event, handled_on, status if first_event != "accept" else "accepted"))
+            if closed and status == "closed":
+                resolving = {"complaint": "decide", "denunciation": "conclude"}.get(kind, "answer")
+                trail += [(resolving, last, "decided" if resolving == "decide" else
+                           "concluded" if resolving == "conclude" else "answered"), ("close", last, "closed")]
+            elif closed and status in ("terminated", "carried_over"):
+                trail.append(("terminate" if status == "terminated" else "carry_over", last, status))
+            previous = "received"
+            for name, day, after in trail:
+                events.append({"id": next_event, "case_id": cid, "recorded_at": at, "acted_on": day,
+                               "actor_id": None, "event": name, "from_status": previous, "to_status": after,
+                               "note": None, "is_public": True, "data": None})
+                previous = after
                 next_event += 1
             cases.append({
                 "id": cid, "tracking_code": "".join(rng.choice(codes.ALPHABET) for _ in range(codes.CODE_LENGTH)),
