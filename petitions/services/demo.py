@@ -115,6 +115,14 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
         create_user(username, DEMO_PASSWORD, full_name=full_name, agency=agency, roles=roles,
                     email=f"{username}@demo.invalid")
 
+    # every other agency gets a head and a reception officer, so its letters move too
+    from .scale import _ensure_officers
+    from ..models import User
+    _ensure_officers()
+    officers_by_agency: dict[int, dict[str, User]] = {}
+    for user in db.session.scalars(db.select(User)):
+        officers_by_agency.setdefault(user.agency_id, {})[user.username] = user
+
     today = local_today()
     kinds = [Kind.COMPLAINT] * 4 + [Kind.DENUNCIATION] * 2 + [Kind.PETITION] * 4
     for i in range(n_cases):
@@ -138,8 +146,7 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
             is_anonymous=anonymous,
         )
         case, _key = submit_case(sub)
-        if agency.id == home_agency.id:
-            _walk(case, rng, today)
+        _walk(case, rng, today, officers_by_agency.get(case.agency_id, {}))
     # the demo's past is not news: no mails to filers about steps taken months ago
     from ..models import Notification
     db.session.execute(db.delete(Notification).where(Notification.kind == "case_update"))
@@ -151,14 +158,14 @@ HAPPY_PATH = ["accept", "assign", "start_verification", "hold_dialogue", "decide
 SIDE_PATHS = ["refuse", "forward", "guide", "archive"]
 
 
-def _walk(case, rng: random.Random, today) -> None:
-    """Move a demo case along the workflow as the demo officers would, up to today."""
-    from ..models import User
+def _walk(case, rng: random.Random, today, officers: dict) -> None:
+    """Move a demo case along the workflow as its agency's officers would, up to today."""
     from ..workflow.engine import TransitionError
     from .workflow import apply_transition, available_actions
-
-    officers = {u.username: u for u in db.session.scalars(
-        db.select(User).where(User.username.in_(("chutich", "thuly", "tiepdan"))))}
+    if not officers:
+        return
+    handler = next((u for u in officers.values() if u.has_role(Role.HANDLER)), None) or \
+        next((u for u in officers.values() if u.has_role(Role.HEAD)), None)
     depth = rng.choice([0, 1, 2, 3, 4, 6, 8, 12, 12, 12])
     day = case.received_on
     fired: set[str] = set()
@@ -189,7 +196,9 @@ def _walk(case, rng: random.Random, today) -> None:
             elif spec.type == "date":
                 fields[spec.name] = (day - timedelta(days=7)).isoformat()
             elif spec.type == "user":
-                fields[spec.name] = "thuly"
+                if handler is None:
+                    return
+                fields[spec.name] = handler.username
             elif spec.type == "agency":
                 fields[spec.name] = "SO-XD"
             elif spec.type == "case":
