@@ -65,3 +65,25 @@ def test_seed_demo_and_users_create(tmp_path_factory, tmp_path, worker):
         newest = conn.scalar(select(func.max(Case.received_on)))
         assert (newest - oldest).days > 120
     engine.dispose()
+
+
+def test_migrations_keep_the_data_of_a_populated_database(tmp_path_factory, tmp_path, worker):
+    """Down to the revision before the newest table rebuild and up again, with cases in it
+    (SQLite rebuilds tables to alter them: foreign keys must survive)."""
+    url = fresh_database_url(tmp_path_factory, f"petitions_populated_{worker}")
+    env = {**os.environ, "FLASK_APP": "petitions", "DATABASE_URL": url, "PETITIONS_INSTANCE": str(tmp_path),
+           "SQLITE_SYNCHRONOUS": "NORMAL"}
+    assert flask(env, "db", "upgrade").returncode == 0
+    assert flask(env, "seed", "demo", "--cases", "30").returncode == 0
+    down = flask(env, "db", "downgrade", "1d6c51240a7f")
+    assert down.returncode == 0, down.stderr
+    up = flask(env, "db", "upgrade")
+    assert up.returncode == 0, up.stderr
+    from sqlalchemy import create_engine, func, select, text
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(Case)) == 30
+        if engine.dialect.name == "sqlite":
+            assert conn.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+    engine.dispose()
+    assert flask(env, "db", "check").returncode == 0

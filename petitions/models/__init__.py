@@ -1,6 +1,8 @@
 """All models, imported here so that Alembic and the app see every table."""
 from .alerts import Alert, Notification
 from .audit import AuditLog
+from .engagement import (Commitment, Conclusion, Dialogue, Rating, ReceptionSession, ReceptionVisit,
+                         VoterMeeting)
 from .monitoring import ExportJob, Urging, urging_cases
 from .settings import CalendarOverride, DeadlineSetting
 from .cases import Attachment, Case, CaseEvent, Deadline, IdentityAccess, Party
@@ -8,6 +10,7 @@ from .units import AdminUnit, Agency
 from .users import User, UserRole
 
 __all__ = [
+    "Commitment", "Conclusion", "Dialogue", "Rating", "ReceptionSession", "ReceptionVisit", "VoterMeeting",
     "ExportJob", "Urging", "urging_cases", "Alert", "Notification", "AdminUnit", "Agency", "Attachment", "AuditLog", "CalendarOverride", "Case", "CaseEvent", "Deadline",
     "DeadlineSetting",
     "IdentityAccess", "Party", "User", "UserRole",

@@ -76,6 +76,12 @@ class Case(db.Model):
     last_event_on: Mapped[date | None] = mapped_column(Date)
     # the recorded outcome: a refusal reason, a decision (uphold/amend/annul), a verdict
     outcome: Mapped[str | None] = mapped_column(String(40))
+    # voter petitions: the meeting they were collected at, and whether voters were satisfied
+    voter_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("voter_meetings.id"), index=True)
+    voters_satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    # accent-free lower-case text of the case for search ("khieu nai dat dai" finds
+    # "khiếu nại đất đai"); a denouncer's name and ID number are never in it
+    search_text: Mapped[str | None] = mapped_column(Text)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -72,6 +72,8 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
             size=checked.size, mime_type=checked.mime_type, sha256=checked.sha256,
             uploaded_by_id=actor.id if actor else None,
         ))
+    from .search import refresh
+    refresh(case)
     db.session.add(case)
     db.session.flush()
 

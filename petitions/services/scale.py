@@ -20,6 +20,7 @@ from ..workflow.deadlines import compute_due
 from ..workflow.states import Role
 from . import codes
 from .calendar import get_calendar, get_rules
+from .search import fold
 from .units import load_units
 
 KINDS = [("complaint", 35), ("denunciation", 12), ("petition", 48), ("voter_petition", 5)]
@@ -174,13 +175,17 @@ def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, t
                 "is_very_complex": False, "several_places": False, "extensions_used": 0,
                 "status_before_suspension": None, "suspended_since": None, "suspensions": None,
                 "dialogue_held": status == "in_dialogue", "withdrawal_received": False,
-                "decided_on": None, "last_event_on": last,
+                "decided_on": None, "last_event_on": last, "voter_meeting_id": None, "voters_satisfied": None,
                 "outcome": rng.choice(("correct", "partly_correct", "wrong")) if closed and status == "closed"
                 and kind in ("complaint", "denunciation") else None,
             })
-            parties.append({"case_id": cid, "role": "petitioner", "position": 0, "full_name": rng.choice(NAMES),
-                            "id_number": "040" + "".join(rng.choice("0123456789") for _ in range(9)),
-                            "phone": None, "email": None, "address": "Nghệ An"})
+            party = {"case_id": cid, "role": "petitioner", "position": 0, "full_name": rng.choice(NAMES),
+                     "id_number": "040" + "".join(rng.choice("0123456789") for _ in range(9)),
+                     "phone": None, "email": None, "address": "Nghệ An"}
+            parties.append(party)
+            row = cases[-1]
+            row["search_text"] = fold(" ".join([row["tracking_code"], row["title"], row["content"]] + (
+                [] if row["confidential"] else [party["full_name"], party["id_number"]])))
         _bulk(Case.__table__, cases)
         _bulk(Party.__table__, parties)
         _bulk(Deadline.__table__, deadlines)

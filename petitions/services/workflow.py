@@ -211,6 +211,8 @@ def _copy_case(case: Case, *, agency: Agency, kind: str, received_on: date, link
         db.session.info.setdefault("petitions_new_files", []).append(folder / stored)
         copy.attachments.append(Attachment(original_name=a.original_name, stored_name=stored, size=a.size,
                                            mime_type=a.mime_type, sha256=a.sha256, uploaded_by_id=actor.id))
+    from .search import refresh
+    refresh(copy)
     db.session.add(copy)
     db.session.flush()
     register_deadlines(copy, channel)
