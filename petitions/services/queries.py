@@ -52,8 +52,10 @@ def case_list_query(user, f: CaseFilter):
     if f.overdue_on:
         query = query.where(next_due < f.overdue_on)
     if f.q:
-        like = f"%{f.q.strip()}%"
-        query = query.where(Case.title.ilike(like) | Case.tracking_code.ilike(like))
+        from .codes import normalize
+        from .search import matching
+        # a tracking code as typed (dashes, O/0), or words without accents
+        query = query.where(matching(f.q) | (Case.tracking_code == normalize(f.q)))
     return query.options(selectinload(Case.parties), selectinload(Case.commune), selectinload(Case.agency))
 
 

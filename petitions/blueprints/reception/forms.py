@@ -43,7 +43,7 @@ class FilterForm(FlaskForm):
     commune = SelectField(_l("Commune"), validators=[Optional()], validate_choice=False)
     date_from = DateField(_l("Received from"), validators=[Optional()])
     date_to = DateField(_l("to"), validators=[Optional()])
-    q = StringField(_l("Search"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     overdue = BooleanField(_l("Overdue only"))
     sort = SelectField(_l("Order"), choices=[("urgency", _l("Most urgent first")),
                                              ("received", _l("Newest first"))], validators=[Optional()])
