@@ -13,7 +13,13 @@ def scope_cases(query, user: User):
 
 
 def can_view_case(user: User, case: Case) -> bool:
-    return user.sees_all_agencies or case.agency_id == user.agency_id
+    """Officers see their agency's cases; a head also those of the agencies under theirs."""
+    if user.sees_all_agencies or case.agency_id == user.agency_id:
+        return True
+    if user.has_role(Role.HEAD):
+        from .services.reports import agency_tree
+        return case.agency_id in agency_tree(user.agency_id)
+    return False
 
 
 def can_view_identity(user: User, case: Case) -> bool:

@@ -73,7 +73,7 @@ def test_target4_for_one_agency_and_period_exactly(app, agencies, province):
         scope = Scope(Q3.start, Q3.end, TODAY, agency_ids=(_agency_id(agencies["agency_a"]),))
         r = target4(scope)
         assert r.figures == {
-            "letters_received": 5, "letters_on_time": 2, "letters_late": 1, "letters_open_overdue": 1,
+            "letters_total": 5, "letters_carried_over": 0, "letters_received": 5, "letters_on_time": 2, "letters_late": 1, "letters_open_overdue": 1,
             "letters_open": 1,
             "cases_total": 4, "cases_carried_over": 1, "cases_new": 3, "cases_resolved": 2,
             "cases_resolved_on_time": 1, "cases_resolved_late": 1, "cases_withdrawn": 1, "cases_open": 1,
@@ -101,6 +101,13 @@ def test_target4_previous_period(app, agencies, province):
         # overdue at 14/6 (due 8/6)
         assert (f["letters_received"], f["letters_on_time"]) == (1, 1)
         assert (f["cases_total"], f["cases_new"], f["cases_open_overdue"], f["cases_resolved"]) == (1, 1, 1, 0)
+    with app.app_context():
+        # the backlog: c3 (received 1/7) and c4 (received 10/9), never handled, are carried into
+        # Q4 (15/9-14/12) and, past due (15/7 and 24/9) by today (27/11), count against it
+        q4 = reporting_period("q4", 2026)
+        f = target4(Scope(q4.start, q4.end, TODAY, agency_ids=(_agency_id(agencies["agency_a"]),))).figures
+        assert f["letters_carried_over"] == 2 and f["letters_open_overdue"] == 2
+        assert f["letters_received"] == 0
 
 
 def test_target4_province_and_subordinates_roll_up(app, agencies, province):

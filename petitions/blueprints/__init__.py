@@ -6,6 +6,8 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .exports import bp as exports_bp
+    from .inspect import bp as inspect_bp
     from .public import bp as public_bp
     from .reception import bp as reception_bp
 
@@ -14,3 +16,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reception_bp, url_prefix="/officer")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(inspect_bp, url_prefix="/inspect")
+    app.register_blueprint(exports_bp, url_prefix="/exports")

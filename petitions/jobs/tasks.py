@@ -41,3 +41,9 @@ def sweep_deadlines() -> dict:
     return {"scanned": result.scanned, "alerts": result.alerts, "notifications": result.notifications,
             "requeued": len(ids), "digests": digests, "by_level": dict(result.by_level),
             "urging_reminders": reminded}
+
+
+def build_export(export_id: int) -> str:
+    """A large export: written in the background, its progress recorded as it goes."""
+    from ..services.exports import build_export as build
+    return build(export_id)

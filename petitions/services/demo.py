@@ -153,7 +153,7 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
     db.session.info.pop("petitions_jobs", None)
 
 
-HAPPY_PATH = ["accept", "assign", "start_verification", "hold_dialogue", "decide", "conclude", "notify",
+HAPPY_PATH = ["accept", "assign", "notify", "start_verification", "hold_dialogue", "decide", "conclude",
               "take_effect", "enforce", "handle_conclusion", "publish", "answer", "close"]
 SIDE_PATHS = ["refuse", "forward", "guide", "archive"]
 

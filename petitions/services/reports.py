@@ -5,7 +5,9 @@ denunciation letters, and **resolve over 95%** of the cases within the administr
 competence. The definitions, in plain words (they are also on the public statistics page):
 
 - A *letter received* in the period is a case whose receipt date falls in it (a copy the
-  system made when forwarding or splitting inside the same scope is not counted twice).
+  system made when forwarding or splitting inside the same scope is not counted twice);
+  a letter *carried over* was received before and was still not handled when the period
+  began. Both are judged.
 - Its *handling* is the letter-handling time limit (10 working days): handled on time,
   handled late, or, at the end of the period, not handled and already overdue (these count
   against the rate: an open overdue letter is not "not yet late"), or not handled and not
@@ -45,7 +47,8 @@ TARGET_KINDS = ("complaint", "denunciation")
 VERDICT = {"annul": "correct", "amend": "partly_correct", "uphold": "wrong",
            "correct": "correct", "partly_correct": "partly_correct", "wrong": "wrong"}
 
-LETTER_FIGURES = ("letters_received", "letters_on_time", "letters_late", "letters_open_overdue", "letters_open")
+LETTER_FIGURES = ("letters_total", "letters_received", "letters_carried_over", "letters_on_time", "letters_late",
+                  "letters_open_overdue", "letters_open")
 CASE_FIGURES = ("cases_total", "cases_carried_over", "cases_new", "cases_resolved", "cases_resolved_on_time",
                 "cases_resolved_late", "cases_withdrawn", "cases_open", "cases_open_overdue",
                 "verdict_correct", "verdict_partly_correct", "verdict_wrong")
@@ -128,10 +131,16 @@ def _not_a_copy(scope: Scope):
 def letter_conditions(scope: Scope) -> dict:
     as_of = scope.as_of
     done = and_(Deadline.completed_on.is_not(None), Deadline.completed_on <= as_of)
-    base = and_(Deadline.step == HANDLING_STEP, Case.received_on.between(scope.start, scope.end),
-                _scope_filter(scope), _not_a_copy(scope))
+    common = and_(Deadline.step == HANDLING_STEP, _scope_filter(scope), _not_a_copy(scope))
+    new = and_(common, Case.received_on.between(scope.start, scope.end))
+    # received before the period and still not handled when it began: the backlog stays in the rate
+    carried = and_(common, Case.received_on < scope.start,
+                   or_(Deadline.completed_on.is_(None), Deadline.completed_on >= scope.start))
+    base = or_(new, carried)
     return {
-        "letters_received": base,
+        "letters_total": base,
+        "letters_received": new,
+        "letters_carried_over": carried,
         "letters_on_time": and_(base, done, Deadline.completed_on <= Deadline.due_on),
         "letters_late": and_(base, done, Deadline.completed_on > Deadline.due_on),
         "letters_open_overdue": and_(base, not_(done), Deadline.due_on < as_of),

@@ -113,6 +113,70 @@ def openapi_document() -> dict:
             "type": "http", "scheme": "bearer", "description": "issued with `flask users token USERNAME`"}}},
         "paths": {
             **_officer_paths(),
+            "/api/v1/stats/target4": {"get": {
+                "summary": "Target 4 figures for a period and a scope (inspectors and administrators: any agency "
+                           "or the province; other officers: their own agency and those under it)",
+                "description": "Computed from the case records (never typed in). Definitions: letters received "
+                               "in the period, and letters carried over (received before, not handled when it "
+                               "began); handled on time, late, or not handled and overdue or not yet due "
+                               "at the end of the period (or today); cases within competence carried over and "
+                               "new, resolved on time or late, withdrawn or otherwise ended, still open; "
+                               "complaint outcomes. The on-time rate is on time / (on time + late + not handled "
+                               "and overdue); the resolution rate is resolved / total to resolve.",
+                "security": _BEARER,
+                "parameters": [
+                    {"name": "from", "in": "query", "required": False, "schema": {"type": "string", "format": "date"},
+                     "description": "first day (with `to`); default: the current reporting year"},
+                    {"name": "to", "in": "query", "required": False, "schema": {"type": "string", "format": "date"}},
+                    {"name": "period", "in": "query", "required": False, "description": "instead of from/to: a "
+                     "reporting period of TT 01/2024 (with `year`)",
+                     "schema": {"type": "string", "enum": ["q1", "q2", "q3", "q4", "h1", "m9", "year"]}},
+                    {"name": "year", "in": "query", "required": False, "schema": {"type": "integer"}},
+                    {"name": "agency", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "agency code: the agency and those under it; default: the province "
+                                    "(inspectors, administrators) or the officer's own agency"},
+                    {"name": "commune", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {"name": "kinds", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "comma-separated: complaint, denunciation, petition (default: "
+                                    "complaint,denunciation)"},
+                ],
+                "responses": {
+                    "200": {"description": "Every figure, both rates, the period and the scope",
+                            "content": {"application/json": {"schema": {"type": "object", "properties": {
+                                "period": {"type": "object", "properties": {
+                                    "from": {"type": "string", "format": "date"},
+                                    "to": {"type": "string", "format": "date"},
+                                    "kind": {"type": "string"}, "year": {"type": "integer"},
+                                    "as_of": {"type": "string", "format": "date"}}},
+                                "scope": {"type": "object", "properties": {
+                                    "agency": {"type": ["string", "null"]},
+                                    "agency_name": {"type": ["string", "null"]},
+                                    "agencies": {"type": ["array", "null"], "items": {"type": "string"},
+                                                 "description": "the agency codes counted; null: the province"},
+                                    "commune": {"type": ["string", "null"]},
+                                    "kinds": {"type": "array", "items": {"type": "string"}}}},
+                                "figures": {"type": "object", "properties": {name: {"type": "integer"} for name in (
+                                    "letters_total", "letters_received", "letters_carried_over", "letters_on_time",
+                                    "letters_late", "letters_open_overdue", "letters_open", "cases_total",
+                                    "cases_carried_over", "cases_new", "cases_resolved", "cases_resolved_on_time",
+                                    "cases_resolved_late",
+                                    "cases_withdrawn", "cases_open", "cases_open_overdue", "verdict_correct",
+                                    "verdict_partly_correct", "verdict_wrong")}},
+                                "rates": {"type": "object", "properties": {
+                                    "on_time_rate": {"type": ["number", "null"], "description": "0..1; null: "
+                                                     "nothing to count"},
+                                    "resolution_rate": {"type": ["number", "null"]}}},
+                                "targets": {"type": "object"},
+                                "withdrawn_counted_as_resolved": {"type": "boolean"},
+                            }}}}},
+                    "401": {"description": "No valid officer token", "content": {"application/json": {
+                        "schema": _ERRORS}}},
+                    "403": {"description": "An agency outside the officer's scope",
+                            "content": {"application/json": {"schema": _ERRORS}}},
+                    "422": {"description": "A bad date, period, agency, commune or kind",
+                            "content": {"application/json": {"schema": _ERRORS}}},
+                },
+            }},
             "/api/v1/cases": {
                 "post": {
                     "summary": "File a letter",

@@ -4,3 +4,4 @@ bp = Blueprint("public", __name__)
 
 from . import routes  # noqa: E402,F401
 from . import deadline  # noqa: E402,F401
+from . import statistics  # noqa: E402,F401

@@ -1,0 +1,41 @@
+"""The target 4 figures as JSON, for the officer's token: the same report, parameters and
+scope rules as the exports (see services/exports.py)."""
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import Agency
+from ...services.exports import RATES, TARGETS, ReportArgsError, parse_report_args
+from ...services.reports import FIGURES, target4
+from ...web import local_today
+from . import bp
+from .officer import token_required
+
+
+@bp.get("/stats/target4")
+@token_required
+def target4_stats():
+    try:
+        params = parse_report_args(request.args, g.api_user, local_today())
+    except ReportArgsError as error:
+        return jsonify({"errors": error.errors}), 422
+    except PermissionError:
+        return jsonify({"errors": {"agency": [_("You may see the figures of your own agency and those under it "
+                                                 "only.")]}}), 403
+    report = target4(params.scope)
+    scope = params.scope
+    agencies = None
+    if scope.agency_ids is not None:
+        agencies = sorted(db.session.scalars(db.select(Agency.code).where(Agency.id.in_(scope.agency_ids))))
+    return jsonify({
+        "period": {"from": scope.start.isoformat(), "to": scope.end.isoformat(), "kind": params.period.kind,
+                   "year": params.period.year, "as_of": scope.as_of.isoformat()},
+        "scope": {"agency": params.agency_code, "agency_name": params.agency_name, "agencies": agencies,
+                  "commune": params.commune_code, "kinds": list(scope.kinds)},
+        "figures": {name: report[name] for name in FIGURES},
+        "rates": {name: getattr(report, name) for name in RATES},
+        "targets": TARGETS,
+        "withdrawn_counted_as_resolved": bool(current_app.config.get("REPORT_WITHDRAWN_AS_RESOLVED")),
+    })
