@@ -72,3 +72,31 @@ def test_citizen_files_a_complaint_on_a_phone_and_follows_it(server, page, app, 
     page.get_by_role("button", name="Xem").click()
     assert "Khiếu nại quyết định thu hồi đất" in page.content()
     assert "Nguyễn Thị Hoa" not in page.content()
+
+
+def test_inspector_reads_the_dashboard_and_anyone_the_statistics(server, page, app, client, agencies,
+                                                                 make_officer, tmp_path):
+    from datetime import date
+
+    from .conftest import PASSWORD, valid_letter
+    make_officer("thanhtra", ["inspector"], "TTR-TINH")
+    app.config["TODAY"] = date(2026, 8, 3)
+    for _ in range(3):
+        client.post("/api/v1/cases", json=valid_letter("complaint", agencies["commune_a"]))
+    app.config["TODAY"] = date(2026, 11, 27)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(server + "/statistics")
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert "Nguyễn Văn An" not in page.content()
+    page.goto(server + "/auth/login")
+    page.fill("#username", "thanhtra")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.goto(server + "/inspect/")
+    page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+    received = page.locator('a.figure[data-figure="letters_received"]').inner_text().strip()
+    overdue = page.locator('a.figure[data-figure="letters_open_overdue"]').inner_text().strip()
+    assert (received, overdue) == ("3", "3")
+    assert page.locator("svg").count() >= 3  # the charts, drawn by the server
+    page.locator('a.figure[data-figure="letters_open_overdue"]').click()
+    assert page.locator("table.list tbody tr").count() == 3
