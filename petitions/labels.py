@@ -111,6 +111,7 @@ EVENT = {
     "monitor": _l("Monitored"),
     "carry_over": _l("Carried over"),
     "close": _l("Closed"),
+    "withdraw_signers": _l("Co-signers withdrew"),
 }
 
 

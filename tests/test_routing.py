@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from petitions.extensions import db
-from petitions.models import Case, Deadline
+from petitions.models import Case, Deadline, User
 
 from .conftest import valid_letter
 from .test_officer_api import event, token_for
@@ -91,4 +91,42 @@ def test_mass_complaint_needs_its_representatives_to_be_accepted(client, app, ag
     head = token_for(app, "chutich")
     app.config["TODAY"] = date(2026, 8, 10)
     assert event(client, head, code, "accept", "2026-08-04", status=422)["errors"]["_"]
-    event(client, head, code, "accept", "2026-08-04", representatives="Người ký 0, Người ký 1 (giấy cử ngày 1/8)")
+    # representatives appointed, but not every signature: still refused
+    event(client, head, code, "accept", "2026-08-04", status=422, representatives="Người ký 0, Người ký 1")
+    event(client, head, code, "accept", "2026-08-04", representatives="Người ký 0, Người ký 1 (giấy cử ngày 1/8)",
+          all_signed="yes")
+    # two co-signers withdraw: recorded, and the case goes on for the others
+    with app.app_context():
+        from petitions.services.workflow import record_withdrawals
+        case = _case(app, code)
+        officer = db.session.scalar(db.select(User).where(User.username == "chutich"))
+        leaving = [p.id for p in case.parties if p.role == "co_signer"][:2]
+        record_withdrawals(case, leaving, officer, date(2026, 8, 6), today=date(2026, 8, 10))
+        db.session.commit()
+        case = _case(app, code)
+        assert case.status == "accepted" and case.is_mass
+        assert sum(1 for p in case.parties if p.withdrawn_on) == 2
+        assert case.events[-1].event == "withdraw_signers" and case.events[-1].to_status == "accepted"
+
+
+def test_withdrawals_recorded_from_the_case_page(client, app, agencies, make_officer):
+    from .conftest import Client
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    app.config["TODAY"] = date(2026, 8, 3)
+    signers = [{"full_name": f"Người ký {i}", "address": "Xóm 1"} for i in range(6)]
+    code = client.post("/api/v1/cases", json=valid_letter("complaint", agencies["commune_a"], co_signers=signers)
+                       ).get_json()["tracking_code"]
+    app.config["TODAY"] = date(2026, 8, 10)
+    desk = Client(app)
+    desk.login("tiepdan")
+    with app.app_context():
+        first = next(p.id for p in _case(app, code).parties if p.role == "co_signer")
+    token = desk.csrf(f"/officer/cases/{code}")
+    bad = desk.post(f"/officer/cases/{code}/withdrawals", data={"csrf_token": token, "party": first,
+                                                                "withdrawn_on": "2026-09-01"})
+    assert bad.status_code == 422  # in the future
+    ok = desk.post(f"/officer/cases/{code}/withdrawals", data={"csrf_token": token, "party": first,
+                                                               "withdrawn_on": "2026-08-05"})
+    assert ok.status_code == 302
+    with app.app_context():
+        assert [p.withdrawn_on for p in _case(app, code).parties if p.id == first] == [date(2026, 8, 5)]

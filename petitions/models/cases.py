@@ -154,6 +154,8 @@ class Party(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(300))
+    # a co-signer of a joint complaint who withdrew; the case goes on for the others
+    withdrawn_on: Mapped[date | None] = mapped_column(Date)
 
     case: Mapped[Case] = relationship(back_populates="parties")
 

@@ -36,8 +36,10 @@ AGENCY_INVALID = "The field {label!r} must be another agency of the province."
 CASE_INVALID = "The field {label!r} must be the tracking code of another open case of this agency."
 HANDLER_INVALID = "The field {label!r} must be a handler of this agency."
 SPLIT_INVALID = "List two or more different kinds found in the letter: complaint, denunciation, petition."
+WITHDRAWAL_DATE = "The date of the withdrawal cannot be in the future nor before the letter was received."
+NO_SIGNER = "Choose the co-signers who withdrew."
 #: for translation (see petitions/workflow_strings.py)
-MESSAGES = (CONFLICT, AGENCY_INVALID, CASE_INVALID, HANDLER_INVALID, SPLIT_INVALID)
+MESSAGES = (CONFLICT, AGENCY_INVALID, CASE_INVALID, HANDLER_INVALID, SPLIT_INVALID, WITHDRAWAL_DATE, NO_SIGNER)
 
 
 #: statuses that end the case at this agency (the letter is done here)
@@ -314,6 +316,26 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
         raise
     from .alerts import notify_filer
     notify_filer(case, decision.event.value, decision.act_date)
+    return record
+
+
+def record_withdrawals(case: Case, party_ids: list[int], user: User, on: date, *, today: date) -> CaseEvent:
+    """Some co-signers of a joint complaint withdraw in writing: recorded on the record,
+    the case goes on for the others (LEGAL: if some withdraw, the case continues)."""
+    if not (case.received_on <= on <= today):
+        raise FieldError(WITHDRAWAL_DATE, "date")
+    chosen = [p for p in case.parties if p.id in set(party_ids) and p.withdrawn_on is None]
+    if not chosen:
+        raise FieldError(NO_SIGNER, "parties")
+    for party in chosen:
+        party.withdrawn_on = on
+    flag_modified(case, "status")  # the version moves: another officer's stale page is refused
+    record = CaseEvent(case_id=case.id, acted_on=on, actor_id=user.id, event="withdraw_signers",
+                       from_status=case.status, to_status=case.status, is_public=False,
+                       data={"parties": [p.id for p in chosen],
+                             "remaining": sum(1 for p in case.parties if p.withdrawn_on is None)})
+    db.session.add(record)
+    db.session.flush()
     return record
 
 

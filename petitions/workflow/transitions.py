@@ -184,8 +184,11 @@ REPRESENTATIVES = Guard(
     "representatives",
     "A joint complaint is accepted only with every signature and the written appointment "
     "of representatives.",
-    lambda ctx: not ctx.snapshot.mass or bool(ctx.fields.get("representatives")),
+    lambda ctx: not ctx.snapshot.mass
+    or (bool(ctx.fields.get("representatives")) and ctx.fields.get("all_signed") == "yes"),
 )
+ALL_SIGNED = FieldSpec("all_signed", "choice", "Every co-signer has signed the complaint", required=False,
+                       choices=(("yes", "Yes, every signature is there"),))
 DIALOGUE_NOTICE = Guard(
     "dialogue_notice",
     "The dialogue notice must be sent at least 5 days before the dialogue.",
@@ -317,7 +320,7 @@ LETTER_HANDLING: tuple[Transition, ...] = (
         second_time=False, guards=(REPRESENTATIVES,),
         fields=(FieldSpec("complexity", "choice", "Complexity", required=False,
                           choices=(("complex", "Complex"),)),
-                FieldSpec("representatives", "text", "Appointed representatives", required=False),
+                FieldSpec("representatives", "text", "Appointed representatives", required=False), ALL_SIGNED,
                 NOTE),
         starts=(Start(Step.COMPLAINT_RESOLUTION),), stops=COMPLAINT_HANDLED,
     ),
@@ -327,7 +330,7 @@ LETTER_HANDLING: tuple[Transition, ...] = (
         second_time=True, guards=(REPRESENTATIVES,),
         fields=(FieldSpec("complexity", "choice", "Complexity", required=False,
                           choices=(("complex", "Complex"),)),
-                FieldSpec("representatives", "text", "Appointed representatives", required=False),
+                FieldSpec("representatives", "text", "Appointed representatives", required=False), ALL_SIGNED,
                 NOTE),
         starts=(Start(Step.COMPLAINT2_RESOLUTION),), stops=COMPLAINT_HANDLED,
     ),

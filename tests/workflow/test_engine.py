@@ -157,7 +157,10 @@ def test_engine_escalate_only_after_first_time_limit_or_decision():
 def test_engine_mass_complaint_needs_representatives():
     with pytest.raises(GuardFailed, match="appointment of representatives"):
         act(received(mass=True), Event.ACCEPT, date(2026, 7, 3))
-    snap, d = act(received(mass=True), Event.ACCEPT, date(2026, 7, 3), representatives="Ông A, Bà B")
+    with pytest.raises(GuardFailed, match="every signature"):  # representatives, but signatures missing
+        act(received(mass=True), Event.ACCEPT, date(2026, 7, 3), representatives="Ông A, Bà B")
+    snap, d = act(received(mass=True), Event.ACCEPT, date(2026, 7, 3), representatives="Ông A, Bà B",
+                  all_signed="yes")
     assert d.fields["representatives"] == "Ông A, Bà B"
 
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
-from flask import (Response, abort, current_app, redirect, render_template, request,
+from flask import (Response, abort, current_app, flash, redirect, render_template, request,
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from ... import labels
 from ...extensions import db
@@ -17,10 +19,11 @@ from ...permissions import can_register_letters, can_urge, can_view_case, can_vi
 from ...services.codes import format_code, normalize
 from ...services.calendar import get_calendar
 from ...services.intake import submit_case
-from ...services.workflow import available_actions
+from ...services.workflow import available_actions, record_withdrawals
 from ...services.queries import CaseFilter, case_list_query, ordered, page_of_cases
 from ...web import local_today
-from ...workflow.states import Channel, Kind
+from ...workflow.engine import FieldError
+from ...workflow.states import Channel, Kind, Role
 from ..public.forms import checked_files, to_submission
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
@@ -95,13 +98,14 @@ def case_urgings(case: Case):
                                    .order_by(Urging.id)))
 
 
-def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200):
+def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200, withdrawal_error=None):
     may_see = can_view_identity(current_user, case)
     show_identity = may_see and (not case.identity_is_confidential or identity_shown)
     return render_template("reception/case.html", case=case, may_see_identity=may_see,
                            show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
                            actions=available_actions(case, current_user), calendar=get_calendar(),
-                           urgings=case_urgings(case), may_urge=can_urge(current_user)), status
+                           urgings=case_urgings(case), may_urge=can_urge(current_user),
+                           withdrawal_error=withdrawal_error), status
 
 
 @bp.get("/cases/<code>")
@@ -166,3 +170,26 @@ def desk():
             session["receipt"] = {"code": case.tracking_code, "key": key}
             return redirect(url_for("public.receipt"))
     return render_template("reception/desk.html", form=form), (422 if form.errors else 200)
+
+
+@bp.post("/cases/<code>/withdrawals")
+def record_signer_withdrawals(code: str):
+    """Some co-signers of a joint complaint withdrew in writing; the case goes on for the others."""
+    case = _case_or_abort(code)
+    desk = can_register_letters(current_user) and can_view_identity(current_user, case)
+    assigned = current_user.has_role(Role.HANDLER) and case.handler_id == current_user.id
+    if not case.is_mass or not (desk or assigned):
+        abort(403)
+    FlaskForm().validate_on_submit() or abort(400)
+    try:
+        on = date.fromisoformat(request.form.get("withdrawn_on", ""))
+        ids = [int(i) for i in request.form.getlist("party")]
+        record_withdrawals(case, ids, current_user, on, today=local_today())
+    except ValueError as error:
+        db.session.rollback()
+        message = labels.tr_message(str(error)) if isinstance(error, FieldError) else \
+            _("Enter the date of the withdrawal.")
+        return _render_case(case, status=422, withdrawal_error=message)
+    db.session.commit()
+    flash(_("The withdrawal was recorded; the case goes on for the others."))
+    return redirect(url_for("reception.show_case", code=case.tracking_code))
