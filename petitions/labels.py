@@ -112,6 +112,8 @@ EVENT = {
     "carry_over": _l("Carried over"),
     "close": _l("Closed"),
     "withdraw_signers": _l("Co-signers withdrew"),
+    "rate": _l("Rated by the filer"),
+    "answer_review": _l("Review answered"),
 }
 
 

@@ -5,8 +5,8 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from ...extensions import db
 from ...services.codes import format_code
@@ -60,12 +60,49 @@ class TrackForm(FlaskForm):
     key = PasswordField(_l("Access key"), validators=[DataRequired()])
 
 
+SCORES = [(str(i), str(i)) for i in range(5, 0, -1)]
+
+
+class RatingForm(FlaskForm):
+    code = HiddenField()
+    key = HiddenField()
+    outcome = RadioField(_l("How satisfied are you with the outcome? (5 = very satisfied, 1 = not at all)"),
+                         choices=SCORES, validators=[DataRequired(message=_l("Choose a score from 1 to 5."))])
+    service = RadioField(_l("How satisfied are you with how you were served? (5 = very satisfied, 1 = not at all)"),
+                         choices=SCORES, validators=[DataRequired(message=_l("Choose a score from 1 to 5."))])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Length(max=2000)])
+    review = BooleanField(_l("I ask the head of the agency to review how my case was handled"))
+
+
+@bp.post("/track/rate")
+def rate():
+    from ...services.ratings import RatingError, may_rate, rate_case
+    form = RatingForm()
+    case = find_public_case(form.code.data or "", form.key.data or "")
+    if case is None:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            rate_case(case, int(form.outcome.data), int(form.service.data), form.comment.data,
+                      bool(form.review.data), local_today())
+        except RatingError as error:
+            db.session.rollback()
+            form.outcome.errors = [str(error.args[0])]
+        else:
+            db.session.commit()
+            track_form = TrackForm(formdata=None, code=format_code(case.tracking_code))
+            return render_template("public/track.html", form=track_form, view=public_view(case),
+                                   rating_form=None, thanks=True)
+    return render_template("public/track.html", form=TrackForm(formdata=None), view=public_view(case),
+                           rating_form=form if may_rate(case) else None), 422
+
+
 @bp.route("/track", methods=["GET", "POST"])
 def track():
     form = TrackForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = format_code(request.args["code"])
-    view = None
+    view = rating_form = None
     if form.validate_on_submit():
         case = find_public_case(form.code.data, form.key.data)
         if case is None:
@@ -73,7 +110,11 @@ def track():
                                  "Check both on your receipt and try again.")]
         else:
             view = public_view(case)
-    return render_template("public/track.html", form=form, view=view), (404 if form.key.errors else 200)
+            from ...services.ratings import may_rate
+            if may_rate(case):
+                rating_form = RatingForm(formdata=None, code=case.tracking_code, key=form.key.data)
+    return render_template("public/track.html", form=form, view=view, rating_form=rating_form), \
+        (404 if form.key.errors else 200)
 
 
 @bp.get("/lang/<code>")

@@ -32,16 +32,18 @@ class PublicFigures:
     cases_total: int
     cases_resolved: int
     resolved: Rate
+    satisfaction: Rate | None = None
 
 
-def public_figures(name: str, report: Report, min_count: int) -> PublicFigures:
+def public_figures(name: str, report: Report, min_count: int, rated=None) -> PublicFigures:
     # the base of Report.on_time_rate: letters handled, and letters not handled whose time is up
     judged = report["letters_on_time"] + report["letters_late"] + report["letters_open_overdue"]
     return PublicFigures(
         name=name, letters_received=report["letters_received"],
         on_time=Rate(report.on_time_rate, judged, judged >= min_count),
         cases_total=report["cases_total"], cases_resolved=report["cases_resolved"],
-        resolved=Rate(report.resolution_rate, report["cases_total"], report["cases_total"] >= min_count))
+        resolved=Rate(report.resolution_rate, report["cases_total"], report["cases_total"] >= min_count),
+        satisfaction=Rate(rated.rate, rated.ratings, rated.ratings >= min_count) if rated else None)
 
 
 @bp.get("/statistics")
@@ -57,9 +59,13 @@ def statistics():
     by_agency = {aid: r for aid, r in target4_by_agency(scope).items()
                  if r["letters_received"] or r["cases_total"]}
     names = dict(db.session.execute(db.select(Agency.id, Agency.name).where(Agency.id.in_(by_agency))).all())
-    agencies = sorted((public_figures(names[aid], r, min_count) for aid, r in by_agency.items()),
-                      key=lambda f: name_key(f.name))
+    from ...services.ratings import Satisfaction, satisfaction, satisfaction_by_agency
+    rated = satisfaction_by_agency(period.start, scope.as_of)
+    none = Satisfaction(0, 0)
+    agencies = sorted((public_figures(names[aid], r, min_count, rated.get(aid, none))
+                       for aid, r in by_agency.items()), key=lambda f: name_key(f.name))
     return render_template("public/statistics.html", years=years, year=year, period=period,
                            as_of=scope.as_of, over=scope.end < today, min_count=min_count,
-                           province=public_figures("", target4(scope), min_count), agencies=agencies,
+                           province=public_figures("", target4(scope), min_count,
+                                                   satisfaction(period.start, scope.as_of)), agencies=agencies,
                            method=METHOD)

@@ -98,14 +98,17 @@ def case_urgings(case: Case):
                                    .order_by(Urging.id)))
 
 
-def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200, withdrawal_error=None):
+def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200, withdrawal_error=None,
+                 review_error=None):
+    from ...models import Rating
+    rating = db.session.scalar(db.select(Rating).where(Rating.case_id == case.id))
     may_see = can_view_identity(current_user, case)
     show_identity = may_see and (not case.identity_is_confidential or identity_shown)
     return render_template("reception/case.html", case=case, may_see_identity=may_see,
                            show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
                            actions=available_actions(case, current_user), calendar=get_calendar(),
                            urgings=case_urgings(case), may_urge=can_urge(current_user),
-                           withdrawal_error=withdrawal_error), status
+                           withdrawal_error=withdrawal_error, rating=rating, review_error=review_error), status
 
 
 @bp.get("/cases/<code>")
@@ -192,4 +195,25 @@ def record_signer_withdrawals(code: str):
         return _render_case(case, status=422, withdrawal_error=message)
     db.session.commit()
     flash(_("The withdrawal was recorded; the case goes on for the others."))
+    return redirect(url_for("reception.show_case", code=case.tracking_code))
+
+
+@bp.post("/cases/<code>/review")
+def answer_rating_review(code: str):
+    """The head of the agency answers a filer's request for review."""
+    from ...models import Rating
+    from ...services.ratings import answer_review
+    case = _case_or_abort(code)
+    rating = db.session.scalar(db.select(Rating).where(Rating.case_id == case.id))
+    if rating is None or not rating.wants_review or rating.reviewed_on is not None:
+        abort(404)
+    if not (current_user.has_role(Role.HEAD) and current_user.agency_id == case.agency_id):
+        abort(403)
+    FlaskForm().validate_on_submit() or abort(400)
+    text = (request.form.get("answer") or "").strip()
+    if not text:
+        return _render_case(case, status=422, withdrawal_error=None, review_error=_("Write the answer."))
+    answer_review(rating, current_user, text[:5000], local_today())
+    db.session.commit()
+    flash(_("The answer was recorded; the filer sees it on the status page."))
     return redirect(url_for("reception.show_case", code=case.tracking_code))
