@@ -67,6 +67,9 @@ def act(code: str, event: str):
     if request.method == "GET":
         form.act_date.data = local_today()
         form.version.data = str(case.version)
+        for spec in row.fields:  # a suggestion on the case page may fill in a field
+            if request.args.get(spec.name):
+                getattr(form, f"f_{spec.name}").data = request.args[spec.name]
     status = 200
     if form.validate_on_submit():
         values = {spec.name: getattr(form, f"f_{spec.name}").data for spec in row.fields}

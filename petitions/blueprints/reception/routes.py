@@ -98,6 +98,16 @@ def case_urgings(case: Case):
                                    .order_by(Urging.id)))
 
 
+def _repeat_hints(case: Case) -> dict:
+    """While a letter waits to be handled: likely duplicates, the filer's other letters,
+    and whether it may have skipped a level."""
+    from ...services.duplicates import commune_committee_for, likely_duplicates, other_letters_of_filer
+    if case.status != "received":
+        return {"duplicates": [], "filer_letters": (0, 0), "skipped_to": None}
+    return {"duplicates": likely_duplicates(case), "filer_letters": other_letters_of_filer(case),
+            "skipped_to": commune_committee_for(case)}
+
+
 def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200, withdrawal_error=None,
                  review_error=None):
     from ...models import Rating
@@ -108,7 +118,8 @@ def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200,
                            show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
                            actions=available_actions(case, current_user), calendar=get_calendar(),
                            urgings=case_urgings(case), may_urge=can_urge(current_user),
-                           withdrawal_error=withdrawal_error, rating=rating, review_error=review_error), status
+                           withdrawal_error=withdrawal_error, rating=rating, review_error=review_error,
+                           **_repeat_hints(case)), status
 
 
 @bp.get("/cases/<code>")
