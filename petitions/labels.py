@@ -113,6 +113,7 @@ EVENT = {
     "close": _l("Closed"),
     "withdraw_signers": _l("Co-signers withdrew"),
     "rate": _l("Rated by the filer"),
+    "collect": _l("Collected at a voter meeting"),
     "answer_review": _l("Review answered"),
 }
 

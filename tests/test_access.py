@@ -18,7 +18,7 @@ PUBLIC_ENDPOINTS = {
 
 def sample_args(rule) -> dict:
     return {arg: {"kind": "complaint", "code": "ABCDE12345", "attachment_id": 1, "filename": "app.css",
-                  "notification_id": 1, "event": "accept", "urging_id": 1}
+                  "notification_id": 1, "event": "accept", "urging_id": 1, "meeting_id": 1}
             .get(arg, "x") for arg in rule.arguments}
 
 

@@ -6,10 +6,12 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .engage import bp as engage_bp
     from .exports import bp as exports_bp
     from .inspect import bp as inspect_bp
     from .public import bp as public_bp
     from .reception import bp as reception_bp
+    from .voters import bp as voters_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -18,3 +20,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(inspect_bp, url_prefix="/inspect")
     app.register_blueprint(exports_bp, url_prefix="/exports")
+    app.register_blueprint(engage_bp, url_prefix="/engage")
+    app.register_blueprint(voters_bp, url_prefix="/voters")

@@ -28,6 +28,8 @@ def sweep_deadlines() -> dict:
     result = alerts.sweep(today)
     from ..services.urgings import remind_urgings
     reminded = remind_urgings(today)
+    from ..services.engagement import remind_engagements
+    engagement = remind_engagements(today)
     db.session.commit()
     ids = alerts.due_for_sending(utcnow())
     if ids:
@@ -40,7 +42,7 @@ def sweep_deadlines() -> dict:
         digests = alerts.send_digests(today)
     return {"scanned": result.scanned, "alerts": result.alerts, "notifications": result.notifications,
             "requeued": len(ids), "digests": digests, "by_level": dict(result.by_level),
-            "urging_reminders": reminded}
+            "urging_reminders": reminded, "engagement_reminders": engagement}
 
 
 def build_export(export_id: int) -> str:

@@ -12,3 +12,4 @@ def _signed_in():
 
 
 from . import routes  # noqa: E402,F401
+from . import duty  # noqa: E402,F401

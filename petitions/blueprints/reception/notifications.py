@@ -48,7 +48,21 @@ def open_notification(notification_id: int):
     if note.read_at is None:
         note.read_at = utcnow()
         db.session.commit()
-    return redirect(url_for("reception.show_case", code=note.case.tracking_code))
+    return redirect(_target(note))
+
+
+def _target(note: Notification) -> str:
+    """Where a notification leads: the urging, session or dialogue it is about, or its case."""
+    data = note.data or {}
+    if data.get("urging"):
+        return url_for("reception.show_urging", urging_id=data["urging"])
+    if data.get("session"):
+        return url_for("engage.show_session", session_id=data["session"])
+    if data.get("dialogue"):
+        return url_for("engage.show_dialogue", dialogue_id=data["dialogue"])
+    if note.case is not None:
+        return url_for("reception.show_case", code=note.case.tracking_code)
+    return url_for("reception.notifications")
 
 
 class DigestForm(FlaskForm):
