@@ -82,3 +82,17 @@ def test_satisfaction_rate_counts_only_rated_closed_cases(client, app, agencies,
         s = satisfaction(date(2026, 1, 1), date(2026, 12, 31))
         assert (s.ratings, s.satisfied, s.rate) == (1, 1, 1.0)
         assert satisfaction(date(2025, 1, 1), date(2025, 12, 31)).ratings == 0
+
+
+def test_satisfaction_in_the_stats_api(client, app, agencies, make_officer):
+    out, head = _closed_petition(client, app, agencies, make_officer)
+    event(client, head, out["tracking_code"], "close", "2026-08-11")
+    with app.app_context():
+        from petitions.services.ratings import rate_case
+        case = db.session.scalar(db.select(Case).where(Case.tracking_code == out["tracking_code"]))
+        rate_case(case, 3, 5, None, False, date(2026, 8, 20))
+        db.session.commit()
+    make_officer("thanhtra", ["inspector"], "TTR-TINH")
+    r = client.get("/api/v1/stats/target4?from=2026-01-01&to=2026-12-31&kinds=petition",
+                   headers=token_for(app, "thanhtra"))
+    assert r.get_json()["satisfaction"] == {"ratings": 1, "satisfied": 0, "rate": 0.0, "target": 0.9}

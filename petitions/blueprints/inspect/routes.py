@@ -49,13 +49,15 @@ def dashboard():
     scope = sel.scope
     report = target4(scope)
     by_agency = target4_by_agency(scope)
+    from ...services.ratings import satisfaction
+    rated = satisfaction(scope.start, scope.as_of, scope.agency_ids)
     agencies = {a.id: a for a in db.session.scalars(db.select(Agency).where(Agency.id.in_(list(by_agency))))}
     on_time_ranked, on_time_few = ranking(by_agency, agencies, "on_time")
     resolution_ranked, resolution_few = ranking(by_agency, agencies, "resolution")
     trend = quarter_trend(scope)
     ages = open_case_ages(scope)
     return render_template(
-        "inspect/dashboard.html", form=form, sel=sel, report=report, args=sel.args,
+        "inspect/dashboard.html", form=form, sel=sel, report=report, args=sel.args, rated=rated,
         labels_=FIGURE_LABELS, help_=FIGURE_HELP, pct=_pct, min_to_rank=MIN_TO_RANK,
         on_time_ranked=on_time_ranked, on_time_few=on_time_few,
         resolution_ranked=resolution_ranked, resolution_few=resolution_few,
