@@ -80,7 +80,7 @@ STATUS = {
 EVENT = {
     "receive": _l("Letter received"),
     "recompute_deadline": _l("Time limit recomputed"),
-    "accept": _l("Accepted"),
+    "accept": _l("Accepted for resolution"),
     "refuse": _l("Not accepted"),
     "forward": _l("Forwarded"),
     "guide": _l("Guided"),

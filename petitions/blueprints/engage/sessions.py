@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models import AdminUnit, Case, Conclusion, ReceptionSession, User
-from ...permissions import can_view_case, can_view_identity
+from ...permissions import can_view_case
 from ...services.codes import normalize
 from ...services.engagement import (EngagementError, add_conclusion, add_visit, can_record_engagement, cancel_session,
                                     complete_conclusion, heads_of, officers_of, receive_new_matter,
@@ -82,8 +82,9 @@ def _render_session(row: ReceptionSession, visit_form=None, conclusion_form=None
     for v in row.visits:
         case = v.case
         visible = case is not None and can_view_case(current_user, case)
-        # a denouncer is never named to whom may not see their identity (Law on Denunciations Art. 8(3))
-        named = case is None or not case.identity_is_confidential or can_view_identity(current_user, case)
+        # a denouncer is never named here: the name is shown on the case page, on purpose and
+        # logged, to those who may see it (Law on Denunciations Art. 8(3), 47)
+        named = case is None or not case.identity_is_confidential
         visits.append((v, case, visible, named))
     return render_template(
         "engage/session.html", row=row, visits=visits, may_record=may_record, held=row.held_on <= today,
@@ -120,7 +121,7 @@ def add_session_visit(session_id: str):
             case, key = None, None
             if form.case_code.data:
                 case = db.session.scalar(db.select(Case).where(Case.tracking_code == normalize(form.case_code.data)))
-                if case is None:
+                if case is None or not can_view_case(current_user, case):
                     form.case_code.errors = [_("No case has this tracking code.")]
                     return _render_session(row, visit_form=form, status=422)
             add_visit(row, current_user, visitor_name=form.visitor_name.data, people=form.people.data,
