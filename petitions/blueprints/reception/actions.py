@@ -57,6 +57,18 @@ def action_form(row: Transition, case):
     return ActionForm
 
 
+def refused(form, error: TransitionError, field) -> int:
+    """A refused transition on a form: nothing saved, the reason shown where it belongs
+    (a field's own error, or the form's), and the status code to answer with."""
+    db.session.rollback()
+    message = labels.tr_message(str(error))
+    if isinstance(error, FieldError):
+        field.errors = list(field.errors) + [message]
+        return 422
+    form.form_errors.append(message)
+    return 409 if isinstance(error, ConflictError) else 422
+
+
 @bp.route("/cases/<code>/actions/<event>", methods=["GET", "POST"])
 def act(code: str, event: str):
     case = _case_or_abort(code)
@@ -77,19 +89,8 @@ def act(code: str, event: str):
         try:
             apply_transition(case, event, current_user, form.act_date.data, values, today=local_today(),
                              expected_version=int(version) if version.isdigit() else -1)
-        except FieldError as error:
-            db.session.rollback()
-            target = getattr(form, f"f_{error.field}", None) or form.act_date
-            target.errors = list(target.errors) + [labels.tr_message(str(error))]
-            status = 422
-        except ConflictError as error:
-            db.session.rollback()
-            form.form_errors.append(labels.tr_message(str(error)))
-            status = 409
         except TransitionError as error:
-            db.session.rollback()
-            form.form_errors.append(labels.tr_message(str(error)))
-            status = 422
+            status = refused(form, error, getattr(form, f"f_{getattr(error, 'field', '')}", None) or form.act_date)
         else:
             db.session.commit()
             flash(_("Done: %(action)s.", action=labels.tr(row.label)))

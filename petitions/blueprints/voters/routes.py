@@ -24,10 +24,11 @@ from ...models import AdminUnit, Agency, Case, VoterMeeting
 from ...permissions import can_view_case
 from ...services import voters
 from ...services.codes import normalize
-from ...services.workflow import ConflictError, available_actions
+from ...services.workflow import available_actions
 from ...web import local_today
-from ...workflow.engine import FieldError, TransitionError
+from ...workflow.engine import TransitionError
 from ...workflow.states import Event, Kind
+from ..reception.actions import refused
 from . import bp
 from .forms import FORM_ROWS, MAX_FORM_ROWS, BulkForm, ImportForm, MeetingForm, PetitionsForm, ReportForm
 
@@ -255,18 +256,8 @@ def report_petition(code: str):
             voters.report_petition(case, current_user, form.act_date.data, satisfied=form.satisfied.data == "yes",
                                    note=form.note.data, today=local_today(),
                                    expected_version=int(version) if version.isdigit() else -1)
-        except FieldError as error:
-            db.session.rollback()
-            form.note.errors = list(form.note.errors) + [labels.tr_message(str(error))]
-            status = 422
-        except ConflictError as error:
-            db.session.rollback()
-            form.form_errors.append(labels.tr_message(str(error)))
-            status = 409
         except TransitionError as error:
-            db.session.rollback()
-            form.form_errors.append(labels.tr_message(str(error)))
-            status = 422
+            status = refused(form, error, form.note)
         else:
             db.session.commit()
             flash(_("Done: %(action)s.", action=labels.tr(row.label)))
