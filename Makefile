@@ -6,7 +6,7 @@ FLASK  := FLASK_APP=petitions $(VENV)/bin/flask
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test migrate worker sweep translations update-translations bench-sweep clean
+.PHONY: run test install install-test migrate worker sweep translations update-translations bench-sweep bench load faults fuzz clean
 
 $(VENV)/.installed: setup.cfg setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,11 +47,49 @@ bench-sweep: install
 	$(FLASK) seed scale --cases $(CASES)
 	$(FLASK) bench-sweep
 
+## the benchmark of issue 7 (gunicorn on PostgreSQL, ratios against bare references); not in make test
+bench: install-test
+	$(VENV)/bin/pip install -q -e '.[load]'
+	bash scripts/bench.sh
+
+## a bounded load run on loopback (public form, look-ups, officer pages together)
+load: install-test
+	$(VENV)/bin/pip install -q -e '.[load]'
+	bash scripts/load.sh
+
+## fault injection: PostgreSQL/Redis restarts, a worker killed mid-sweep, a full attachment disk
+faults: install-test
+	bash scripts/faults.sh
+
+## schemathesis against /api/v1/openapi.json
+fuzz: install-test
+	$(VENV)/bin/pip install -q -e '.[fuzz]'
+	bash scripts/fuzz.sh
+
 translations: install
 	@$(VENV)/bin/pybabel compile -d translations >/dev/null
 
 ## extract and merge messages after changing user-visible text
-update-translations: install
+update-## the benchmark of issue 7 (gunicorn on PostgreSQL, ratios against bare references); not in make test
+bench: install-test
+	$(VENV)/bin/pip install -q -e '.[load]'
+	bash scripts/bench.sh
+
+## a bounded load run on loopback (public form, look-ups, officer pages together)
+load: install-test
+	$(VENV)/bin/pip install -q -e '.[load]'
+	bash scripts/load.sh
+
+## fault injection: PostgreSQL/Redis restarts, a worker killed mid-sweep, a full attachment disk
+faults: install-test
+	bash scripts/faults.sh
+
+## schemathesis against /api/v1/openapi.json
+fuzz: install-test
+	$(VENV)/bin/pip install -q -e '.[fuzz]'
+	bash scripts/fuzz.sh
+
+translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
