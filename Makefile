@@ -70,26 +70,7 @@ translations: install
 	@$(VENV)/bin/pybabel compile -d translations >/dev/null
 
 ## extract and merge messages after changing user-visible text
-update-## the benchmark of issue 7 (gunicorn on PostgreSQL, ratios against bare references); not in make test
-bench: install-test
-	$(VENV)/bin/pip install -q -e '.[load]'
-	bash scripts/bench.sh
-
-## a bounded load run on loopback (public form, look-ups, officer pages together)
-load: install-test
-	$(VENV)/bin/pip install -q -e '.[load]'
-	bash scripts/load.sh
-
-## fault injection: PostgreSQL/Redis restarts, a worker killed mid-sweep, a full attachment disk
-faults: install-test
-	bash scripts/faults.sh
-
-## schemathesis against /api/v1/openapi.json
-fuzz: install-test
-	$(VENV)/bin/pip install -q -e '.[fuzz]'
-	bash scripts/fuzz.sh
-
-translations: install
+update-translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 

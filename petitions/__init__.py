@@ -32,13 +32,19 @@ def create_app(config: dict | None = None) -> Flask:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return db.session.get(models.User, int(user_id))
+        # "id:generation": a stale generation (signed out everywhere, password changed,
+        # account disabled) or a disabled account loads nobody
+        from .services.accounts import load_session_user
+        return load_session_user(user_id)
 
     from .blueprints import register_blueprints
     register_blueprints(app)
 
     from .web import register_web
     register_web(app)
+
+    from .security import init_security  # rate limits, proof of a person, security headers
+    init_security(app)
 
     from .cli import register_cli
     register_cli(app)

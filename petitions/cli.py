@@ -40,6 +40,10 @@ def seed_demo(cases: int, if_empty: bool):
     click.echo("Demo sign-ins at /auth/login (development only):")
     for username, password, roles, agency in demo_sign_ins():
         click.echo(f"  {username:<14} {password:<18} {', '.join(roles):<22} {agency}")
+    from .services.demo import DEMO_TOTP_SECRETS
+    click.echo("Two-factor sign-in (required for inspectors and administrators): the demo secrets are")
+    for username, secret in DEMO_TOTP_SECRETS.items():
+        click.echo(f"  {username:<14} {secret}  (current code: flask --app petitions users otp {username})")
 
 
 @seed_cli.command("scale")
@@ -103,8 +107,10 @@ def create_user_cmd(username, full_name, agency_code, roles, email, password):
         raise click.BadParameter(f"no agency with code {agency_code}", param_hint="--agency")
     if db.session.scalar(db.select(User.id).where(User.username == username.lower())):
         raise click.BadParameter(f"user {username} already exists", param_hint="USERNAME")
-    if len(password) < 10:
-        raise click.BadParameter("the password needs at least 10 characters", param_hint="--password")
+    from .services.accounts import password_problems
+    problems = password_problems(password, username=username, full_name=full_name)
+    if problems:
+        raise click.BadParameter(" ".join(str(p) for p in problems), param_hint="--password")
     create_user(username, password, full_name=full_name, agency=agency, roles=roles, email=email)
     db.session.commit()
     click.echo(f"Created {username.lower()} ({', '.join(roles)}) at {agency.name}")
@@ -250,5 +256,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sweep_cmd)
     app.cli.add_command(sweep_loop_cmd)
     app.cli.add_command(seed_cli)
+    from . import cli_accounts  # noqa: F401  (users otp, disable, enable, reset-password, reset-2fa)
     app.cli.add_command(users_cli)
     app.cli.add_command(deadline_cmd)
+    from .cli_identity import identity_cli; app.cli.add_command(identity_cli)  # noqa: E702
+    from .cli_privacy import privacy_cli; app.cli.add_command(privacy_cli)  # noqa: E702

@@ -24,6 +24,19 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+def _identity_secret(instance_path: Path, name: str, make) -> str:
+    """Development keys for filers' identity (services/crypto.py): generated once under
+    instance/, like the secret key. Losing them loses the identities: production sets
+    IDENTITY_KEYS and IDENTITY_INDEX_KEY and keeps them in its secret store."""
+    path = instance_path / name
+    if path.exists():
+        return path.read_text().strip()
+    key = make()
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     instance = Path(instance_path)
@@ -38,6 +51,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         or f"sqlite:///{instance / 'petitions.sqlite3'}",
         "REDIS_URL": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "SECRET_KEY": env.get("SECRET_KEY"),
+        # filers' identity encrypted at rest: comma-separated Fernet keys, the first encrypts,
+        # all decrypt (flask identity rotate); the blind index key of ID numbers (services/crypto.py)
+        "IDENTITY_KEYS": env.get("IDENTITY_KEYS"),
+        "IDENTITY_INDEX_KEY": env.get("IDENTITY_INDEX_KEY"),
         "TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
@@ -47,6 +64,29 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)),
         "MAX_ATTACHMENT_BYTES": int(env.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)),
         "MAX_ATTACHMENTS": int(env.get("MAX_ATTACHMENTS", 5)),
+        # --- abuse of the public side (petitions/security.py) ---
+        # limits as "N per hour;M per day"; under TESTING generous, a test tightens them
+        "RATELIMIT_FILING": env.get("RATELIMIT_FILING", "5 per hour;20 per day"),      # letters received, per address
+        "RATELIMIT_FILING_ID": env.get("RATELIMIT_FILING_ID", "5 per day"),  # per citizen ID number
+        "RATELIMIT_FILING_ATTEMPTS": env.get("RATELIMIT_FILING_ATTEMPTS", "30 per hour"),  # every POST, valid or not
+        "RATELIMIT_LOOKUP": env.get("RATELIMIT_LOOKUP", "60 per hour;300 per day"),
+        "RATELIMIT_FAILED_LOOKUP": env.get("RATELIMIT_FAILED_LOOKUP", "10 per hour;30 per day"),
+        "RATELIMIT_STORAGE_PREFIX": env.get("RATELIMIT_STORAGE_PREFIX", "petitions-limits"),
+        # benchmarks and load tests on loopback switch the limits off (scripts/bench, scripts/load)
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() not in ("0", "false", "no"),
+        # /metrics: loopback only, or anyone presenting this bearer token when it is set (docs/operations.md)
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "RATELIMIT_SOCKET_TIMEOUT": float(env.get("RATELIMIT_SOCKET_TIMEOUT", 0.3)),
+        # reverse proxies in front whose X-Forwarded-For is trusted (production: 1, nginx)
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 1 if production else 0)),
+        # proof of a person: signed form time stamp, honeypot, a question after repeats
+        "HUMAN_CHECK": env.get("HUMAN_CHECK", "1").lower() not in ("0", "false", "no"),  # off: load tests only
+        "FORM_MIN_SECONDS": int(env.get("FORM_MIN_SECONDS", 3)),
+        "FORM_MAX_AGE": int(env.get("FORM_MAX_AGE", 24 * 3600)),
+        "CHALLENGE_AFTER": env.get("CHALLENGE_AFTER", "3 per hour"),  # letters from one address before a question
+        # a Word document (a zip) may not unpack to more than this, nor by a larger ratio
+        "MAX_UNZIPPED_BYTES": int(env.get("MAX_UNZIPPED_BYTES", 100 * 1024 * 1024)),
+        "MAX_ZIP_RATIO": int(env.get("MAX_ZIP_RATIO", 100)),
         "PAGE_SIZE": 50,
         # sign-in throttling: after this many failures the account waits
         "LOGIN_MAX_FAILURES": 5,
@@ -55,7 +95,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # also the absolute limit of a signed-in session
+        # production: the __Host- prefix makes the browser refuse the cookie unless Secure, Path=/, no Domain
+        "SESSION_COOKIE_NAME": "__Host-session" if production else "session",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # --- accounts (issue 8): a signed-in session ends after this many idle minutes ---
+        "SESSION_IDLE_MINUTES": int(env.get("SESSION_IDLE_MINUTES", 30)),
+        # two-factor sign-in (TOTP) is required for these roles (comma-separated), optional for others
+        "TOTP_REQUIRED_ROLES": env.get("TOTP_REQUIRED_ROLES", "inspector,admin"),
+        "TOTP_ISSUER": env.get("TOTP_ISSUER", "Don thu Nghe An"),
+        # the password step is valid this long while the code is asked
+        "TOTP_PENDING_SECONDS": 300,
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLITE_SYNCHRONOUS": env.get("SQLITE_SYNCHRONOUS", "FULL"),
         # --- alerts ---
@@ -94,7 +144,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", 6)),
         # freeze "today" (YYYY-MM-DD) for training sessions and tests; never in production
         "TODAY": env.get("PETITIONS_TODAY") if not production else None,
+        "DOCUMENTS_SOFFICE": env.get("DOCUMENTS_SOFFICE", "soffice"),  # LibreOffice, for the documents' PDF
     }
+    if overrides.get("TESTING"):
+        # the other tests file many letters quickly from one address: generous limits and
+        # no human check, unless a test (tests/test_public_abuse.py) sets them
+        cfg.update({"RATELIMIT_FILING": "10000 per hour", "RATELIMIT_FILING_ID": "10000 per hour",
+                    "RATELIMIT_FILING_ATTEMPTS": "10000 per hour", "RATELIMIT_LOOKUP": "10000 per hour",
+                    "RATELIMIT_FAILED_LOOKUP": "10000 per hour", "CHALLENGE_AFTER": "10000 per hour",
+                    "HUMAN_CHECK": False})
     cfg.update(overrides)
 
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
@@ -122,8 +180,32 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
             missing.append("DATABASE_URL")
         if not (env.get("REDIS_URL") or "REDIS_URL" in overrides):
             missing.append("REDIS_URL")
+        for name in ("IDENTITY_KEYS", "IDENTITY_INDEX_KEY"):
+            if not cfg[name]:
+                missing.append(name)
         if missing:
             raise ConfigError("refusing to start in production without " + ", ".join(missing))
-    elif not cfg["SECRET_KEY"]:
-        cfg["SECRET_KEY"] = _secret_key(instance)
+    else:
+        if not cfg["SECRET_KEY"]:
+            cfg["SECRET_KEY"] = _secret_key(instance)
+        if not cfg["IDENTITY_KEYS"]:
+            from base64 import urlsafe_b64encode  # a Fernet key: 32 random bytes, url-safe base64
+            cfg["IDENTITY_KEYS"] = _identity_secret(
+                instance, "identity_keys", lambda: urlsafe_b64encode(secrets.token_bytes(32)).decode())
+        if not cfg["IDENTITY_INDEX_KEY"]:
+            cfg["IDENTITY_INDEX_KEY"] = _identity_secret(instance, "identity_index_key",
+                                                         lambda: secrets.token_urlsafe(48))
+    _check_identity_keys(cfg["IDENTITY_KEYS"])
     return cfg
+
+
+def _check_identity_keys(value) -> None:
+    """A malformed key stops the start, not the first letter filed."""
+    from cryptography.fernet import Fernet
+    keys = value.split(",") if isinstance(value, str) else list(value or [])
+    for key in (k.strip() for k in keys if k and k.strip()):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            raise ConfigError("IDENTITY_KEYS holds a key that is not a Fernet key "
+                              "(32 url-safe base64-encoded bytes; flask identity new-key makes one)") from None

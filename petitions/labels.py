@@ -80,6 +80,8 @@ STATUS = {
 EVENT = {
     "receive": _l("Letter received"),
     "recompute_deadline": _l("Time limit recomputed"),
+    "issue_document": _l("Document issued"),
+    "reissue_document": _l("Document re-issued"),
     "accept": _l("Accepted for resolution"),
     "refuse": _l("Not accepted"),
     "forward": _l("Forwarded"),

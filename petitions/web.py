@@ -81,6 +81,47 @@ def register_web(app: Flask) -> None:
     def forbidden(e):
         return error(403, _("You do not have access to this page."))
 
+    from sqlalchemy.exc import OperationalError
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(e):
+        """The database went away (restart, failover, network): say "try again", never a 500.
+        The transaction was not committed, so nothing was half-saved; the pool's pre-ping
+        replaces the dead connections on the next request."""
+        from .extensions import db
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; the session is removed at teardown
+            pass
+        app.logger.warning("database unavailable: %s", str(e).splitlines()[0] if str(e) else type(e).__name__)
+        message = _("The service is briefly unavailable. Please try again in a minute.")
+        if wants_json():
+            response = jsonify({"errors": {"_": [message]}})
+        else:  # rendered without the layout: the layout asks the database (the signed-in officer)
+            page = app.jinja_env.get_template("ops/unavailable.html").render(
+                lang=str(get_locale()), title=_("Please try again"), message=message, again=_("Try again"))
+            response = app.make_response(page)
+        response.status_code = 503
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.errorhandler(OSError)
+    def storage_full(e):
+        """The attachment disk is full (or read-only): nothing was saved (the files written
+        are removed with the rollback, see services/uploads.store); say so plainly."""
+        import errno
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            raise e
+        from .extensions import db
+        db.session.rollback()
+        app.logger.error("attachment storage unavailable: %s", e)
+        response, status = error(503, _("The attached files could not be stored: the server's storage is full. "
+                                         "Nothing was saved. Please try again later, or send your letter "
+                                         "without attachments."))
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "300"
+        return response
+
     @app.errorhandler(500)
     def server_error(e):
         return error(500, _("Something went wrong on our side. Please try again in a moment."))

@@ -32,5 +32,7 @@ else
   echo "Redis is not reachable at ${REDIS_URL:-redis://127.0.0.1:6379/0}: deadline alerts are PAUSED."
   echo "Filing and handling cases work; administrators see the same notice on every page."
 fi
+echo "Sign in at http://$HOST:$PORT/auth/login with a demo account above; admin and thanhtra then"
+echo "  ask for a 6-digit code: run '.venv/bin/flask --app petitions users otp admin' (or thanhtra) in another terminal."
 echo "Serving on http://$HOST:$PORT  (Ctrl+C to stop)"
 "$FLASK" run --host "$HOST" --port "$PORT"

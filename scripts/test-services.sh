@@ -59,6 +59,16 @@ chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium" ]; then say "Chromium not installed: installing Debian's chromium"; apt_install chromium; fi
 say "Chromium: $("$chromium" --version 2>/dev/null | head -1)"
 
+# --- LibreOffice (official documents: DOCX -> PDF) and the fonts of NĐ 30/2020 --------
+soffice="${SOFFICE:-$(command -v soffice || true)}"
+if [ -z "$soffice" ] || ! fc-list 2>/dev/null | grep -qi "Liberation Serif"; then
+  say "LibreOffice or the Liberation fonts not installed: installing libreoffice-writer-nogui, fonts-liberation"
+  apt_install libreoffice-writer-nogui fonts-liberation poppler-utils
+  soffice="$(command -v soffice)"
+fi
+say "LibreOffice: $("$soffice" --version 2>/dev/null | head -1)"
+
 echo "export TEST_POSTGRES_URL='$pg_url'"
 echo "export REDIS_URL='$redis_url'"
 echo "export CHROMIUM='$chromium'"
+echo "export SOFFICE='$soffice'"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -72,6 +73,8 @@ def app(tmp_path_factory, worker):
         "SQLITE_SYNCHRONOUS": "NORMAL",
         # each test process has its own queue on the real Redis
         "RQ_QUEUE": f"petitions-test-{worker}",
+        # and its own rate-limit counters, forgotten after each test
+        "RATELIMIT_STORAGE_PREFIX": f"petitions-limits-test-{worker}",
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "BASE_URL": "http://petitions.test",
         "MAIL_SERVER": "127.0.0.1",
@@ -98,6 +101,8 @@ def _clean_tables(request):
     app.config["REDIS_URL"] = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     app.extensions.pop("petitions_redis_ok", None)
     _empty_queue(app)
+    from petitions.security import reset_limits
+    reset_limits(app)
     from petitions.extensions import db
     with app.app_context():
         db.session.rollback()
@@ -147,8 +152,37 @@ class Client:
         data = {"csrf_token": self.csrf(url), **data}
         return self.http.post(url, data=data, **kwargs)
 
-    def login(self, username: str, password: str = PASSWORD):
-        return self.submit("/auth/login", {"username": username, "password": password})
+    def login(self, username: str, password: str = PASSWORD, *, second_step: bool = True):
+        """Sign in; for an account with two-factor sign-in, the code step too (computed from
+        the stored secret, as the officer's phone would) unless ``second_step=False``."""
+        r = self.submit("/auth/login", {"username": username, "password": password})
+        if second_step and r.status_code == 302 and urlsplit(r.headers["Location"]).path == "/auth/two-factor":
+            return self.submit("/auth/two-factor", {"code": totp_code(self.app, username)})
+        return r
+
+
+def browser_second_step(page, app, username: str) -> None:
+    """In a real browser, right after the password was sent: the code step, when the
+    account has one (inspectors, administrators), as the officer would type it."""
+    page.wait_for_url(re.compile(r".*/(auth/two-factor|officer/).*"))
+    if "/auth/two-factor" in page.url:
+        page.fill("#code", totp_code(app, username))
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_url("**/officer/")
+
+
+def totp_code(app, username: str) -> str:
+    """The current code of ``username``'s authenticator. The last used step is forgotten
+    first, so that a test may sign the same officer in twice within 30 seconds."""
+    import pyotp
+
+    from petitions.extensions import db
+    from petitions.models import User
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == username.strip().lower()))
+        user.totp_last_step = None
+        db.session.commit()
+        return pyotp.TOTP(user.totp_secret).now()
 
 
 @pytest.fixture
@@ -178,10 +212,19 @@ def make_officer(app):
     from petitions.models import Agency
     from petitions.services.accounts import create_user
 
-    def make(username: str, roles, agency_code: str):
+    def make(username: str, roles, agency_code: str, *, totp: bool | None = None):
+        """An officer; those whose role requires two-factor sign-in (TOTP_REQUIRED_ROLES)
+        are enrolled already unless ``totp=False``."""
+        import pyotp
+
+        from petitions.models.types import utcnow
+        from petitions.services.accounts import totp_required
         with app.app_context():
             agency = db.session.scalar(db.select(Agency).where(Agency.code == agency_code))
             user = create_user(username, PASSWORD, full_name=username.title(), agency=agency, roles=roles)
+            if totp if totp is not None else totp_required(user, app.config["TOTP_REQUIRED_ROLES"]):
+                user.totp_secret = pyotp.random_base32()
+                user.totp_enabled_at = utcnow()
             db.session.commit()
             return user.id
     return make

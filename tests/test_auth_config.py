@@ -62,7 +62,7 @@ def test_sign_in_redirect_stays_on_this_site(client, agencies, make_officer):
 
 
 def test_production_refuses_to_start_without_secrets(tmp_path, monkeypatch):
-    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL", "IDENTITY_KEYS", "IDENTITY_INDEX_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PETITIONS_ENV", "production")
     with pytest.raises(ConfigError, match="SECRET_KEY, DATABASE_URL, REDIS_URL"):
@@ -70,6 +70,11 @@ def test_production_refuses_to_start_without_secrets(tmp_path, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s" * 40)
     monkeypatch.setenv("DATABASE_URL", "postgresql://db/petitions")
     monkeypatch.setenv("REDIS_URL", "redis://cache:6379/0")
+    with pytest.raises(ConfigError, match="IDENTITY_KEYS"):
+        load_config(str(tmp_path))
+    from cryptography.fernet import Fernet
+    monkeypatch.setenv("IDENTITY_KEYS", Fernet.generate_key().decode())
+    monkeypatch.setenv("IDENTITY_INDEX_KEY", "i" * 40)
     cfg = load_config(str(tmp_path))
     assert cfg["SESSION_COOKIE_SECURE"] is True
     assert cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")

@@ -92,6 +92,8 @@ def test_inspector_reads_the_dashboard_and_anyone_the_statistics(server, page, a
     page.fill("#username", "thanhtra")
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
+    from .conftest import browser_second_step
+    browser_second_step(page, app, "thanhtra")  # an inspector types the code of the authenticator app
     page.goto(server + "/inspect/")
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
     received = page.locator('a.figure[data-figure="letters_received"]').inner_text().strip()

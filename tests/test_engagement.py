@@ -434,7 +434,8 @@ def test_inspector_sees_heads_who_missed_duty_or_held_no_dialogue_in_a_browser(s
     page.fill("#username", "thanhtra")
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url("**/officer/")
+    from .conftest import browser_second_step
+    browser_second_step(page, app, "thanhtra")  # an inspector types the code of the authenticator app
     page.locator("header.site nav a[href='/engage/']").click()
     page.goto(server + "/inspect/reception-duty")
     page.select_option("#year", "2026")

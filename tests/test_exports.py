@@ -318,6 +318,8 @@ def test_progress_page_refreshes_itself_without_javascript(server, page, app, ag
     tab.fill("input[name=username]", "thanhtra")
     tab.fill("input[name=password]", PASSWORD)
     tab.click("button[type=submit]")
+    from .conftest import browser_second_step
+    browser_second_step(tab, app, "thanhtra")  # an inspector types the code of the authenticator app
     tab.goto(f"{server}/exports/?{Q3_ARGS}")
     tab.click("a[href*='cases.xlsx?figure=letters_received']")
     tab.click("main form[method=post] button[type=submit]")

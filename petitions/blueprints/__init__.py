@@ -3,12 +3,15 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from ..permissions import register_route_guard
+    register_route_guard(app)  # every endpoint's rule (permissions.ROUTES), enforced in one place
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .engage import bp as engage_bp
     from .exports import bp as exports_bp
     from .inspect import bp as inspect_bp
+    from .ops import bp as ops_bp
     from .public import bp as public_bp
     from .reception import bp as reception_bp
     from .voters import bp as voters_bp
@@ -22,3 +25,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(engage_bp, url_prefix="/engage")
     app.register_blueprint(voters_bp, url_prefix="/voters")
+    app.register_blueprint(ops_bp)  # /healthz, /metrics

@@ -21,6 +21,11 @@ def send_notification(notification_id: int) -> str:
     return alerts.send_notification(notification_id)
 
 
+def send_notifications(notification_ids: list[int]) -> dict:
+    """A batch of mails (the sweep enqueues one job per batch, not one per mail)."""
+    return alerts.send_notifications(notification_ids)
+
+
 def sweep_deadlines() -> dict:
     """The recurring job: alerts for today, mails whose back-off has passed, and the
     daily digests once a day. Idempotent: run it as often as you like."""
@@ -33,7 +38,10 @@ def sweep_deadlines() -> dict:
     db.session.commit()
     ids = alerts.due_for_sending(utcnow())
     if ids:
-        get_queue().enqueue_many([Queue.prepare_data(alerts.SEND_JOB, args=(i,), timeout=300) for i in ids])
+        size = current_app.config.get("MAIL_JOB_SIZE", alerts.MAIL_JOB_SIZE)
+        get_queue().enqueue_many([Queue.prepare_data(alerts.SEND_BATCH_JOB, args=(ids[i:i + size],),
+                                                     timeout=300)
+                                  for i in range(0, len(ids), size)])
     digests = None
     local = datetime.now(ZoneInfo(current_app.config["TIMEZONE"]))
     if local.hour >= current_app.config["DIGEST_HOUR"] and db.session.scalar(
@@ -46,6 +54,15 @@ def sweep_deadlines() -> dict:
 
 
 def build_export(export_id: int) -> str:
-    """A large export: written in the background, its progress recorded as it goes."""
+    """A large export: written in the background, its progress recorded as it goes.
+    The job acts for the officer who asked: the permission table must still allow them
+    (an account disabled or a role withdrawn meanwhile stops it)."""
+    from ..models import ExportJob
+    from ..permissions import allowed
     from ..services.exports import build_export as build
+    job = db.session.get(ExportJob, export_id)
+    if job is not None and job.status == "queued" and not allowed(job.user, "exports.run"):
+        job.status, job.error, job.finished_at = "failed", "not allowed: exports.run", utcnow()
+        db.session.commit()
+        return "refused"
     return build(export_id)

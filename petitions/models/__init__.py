@@ -1,11 +1,14 @@
 """All models, imported here so that Alembic and the app see every table."""
 from .alerts import Alert, Notification
 from .audit import AuditLog
+from .documents import DocumentRegister, DocumentTemplate, IssuedDocument  # noqa: F401
 from .engagement import (Commitment, Conclusion, Dialogue, Rating, ReceptionSession, ReceptionVisit,
                          VoterMeeting)
 from .monitoring import ExportJob, Urging, urging_cases
 from .settings import CalendarOverride, DeadlineSetting
+from .settings import CaseAnonymisation, RetentionSetting  # noqa: F401
 from .cases import Attachment, Case, CaseEvent, Deadline, IdentityAccess, Party
+from .privacy import PseudonymisedCopy, Redaction  # noqa: F401
 from .units import AdminUnit, Agency
 from .users import User, UserRole
 

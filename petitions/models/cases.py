@@ -6,11 +6,11 @@ from datetime import date, datetime
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, event, text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..workflow.states import Channel, Kind
-from .types import UTCDateTime, utcnow
+from .types import EncryptedText, UTCDateTime, utcnow
 from .units import AdminUnit, Agency
 from .users import User
 
@@ -138,6 +138,9 @@ class Party(db.Model):
 
     Kept apart from the case. For denunciations it is confidential: only the handling
     officer and the head of the handling agency may see it, and each view is logged.
+    Every party's identity is encrypted at rest (services/crypto.py, Law 91/2025): the
+    columns hold Fernet tokens; ``id_number_digest`` is the blind index (HMAC of the ID
+    number's digits) that duplicates and look-ups by citizen ID match on.
     """
 
     __tablename__ = "parties"
@@ -149,15 +152,22 @@ class Party(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(20), default="petitioner")
     position: Mapped[int] = mapped_column(Integer, default=0)
-    full_name: Mapped[str | None] = mapped_column(String(120))
-    id_number: Mapped[str | None] = mapped_column(String(12))
-    phone: Mapped[str | None] = mapped_column(String(20))
-    email: Mapped[str | None] = mapped_column(String(200))
-    address: Mapped[str | None] = mapped_column(String(300))
+    full_name: Mapped[str | None] = mapped_column(EncryptedText)
+    id_number: Mapped[str | None] = mapped_column(EncryptedText)
+    id_number_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    email: Mapped[str | None] = mapped_column(EncryptedText)
+    address: Mapped[str | None] = mapped_column(EncryptedText)
     # a co-signer of a joint complaint who withdrew; the case goes on for the others
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
 
     case: Mapped[Case] = relationship(back_populates="parties")
+
+    @validates("id_number")
+    def _index_id_number(self, _key, value):
+        from ..services.crypto import id_digest
+        self.id_number_digest = id_digest(value)
+        return value
 
 
 class CaseEvent(db.Model):

@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import EncryptedText, UTCDateTime, utcnow
 
 
 class ReceptionSession(db.Model):
@@ -47,7 +47,8 @@ class ReceptionVisit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("reception_sessions.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    visitor_name: Mapped[str] = mapped_column(String(120))
+    # the visitor may be a denouncer: sealed like the parties' identity (models/types.py)
+    visitor_name: Mapped[str] = mapped_column(EncryptedText)
     people: Mapped[int] = mapped_column(Integer, default=1)
     summary: Mapped[str] = mapped_column(Text)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -44,3 +44,31 @@ class DeadlineSetting(db.Model):
     note: Mapped[str] = mapped_column(String(300))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RetentionSetting(db.Model):
+    """How long a kind of personal data is kept before it is anonymised or deleted
+    (Law 91/2025 on personal data protection; Decree 13/2023 Art. 9, 16). One row per kind;
+    a kind without a row keeps the default of services/retention.py. Changes are audited."""
+
+    __tablename__ = "retention_settings"
+    __table_args__ = (CheckConstraint("years > 0 AND years <= 100", name="years"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), unique=True)
+    years: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(300))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CaseAnonymisation(db.Model):
+    """A closed case whose personal data were anonymised when its retention period ran
+    out: the mark that makes ``flask privacy anonymise`` idempotent, and what it did."""
+
+    __tablename__ = "case_anonymisations"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    anonymised_on: Mapped[date] = mapped_column(Date)
+    # {"parties": n, "attachments": n, "files_deleted": n}
+    details: Mapped[dict | None] = mapped_column(JSON)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Text
 from sqlalchemy.types import TypeDecorator
 
 
@@ -28,3 +28,19 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class EncryptedText(TypeDecorator):
+    """Personal data encrypted at rest: a Fernet token under the app's ``IDENTITY_KEYS``
+    (petitions.services.crypto). Reads give the plain text back; raw SQL sees only the token."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect):
+        from ..services.crypto import encrypt
+        return encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect):
+        from ..services.crypto import decrypt
+        return decrypt(value)

@@ -1,30 +1,179 @@
-"""Officer accounts: creation, passwords (Argon2id) and sign-in throttling."""
+"""Officer accounts: creation, passwords (Argon2id) and their rules, sign-in throttling,
+two-factor sign-in (TOTP, RFC 6238) with one-time recovery codes, sessions that can be
+revoked everywhere (``session_generation``), disabling an account, and the sign-in history.
+
+Functions flush, never commit; every change writes an ``AuditLog`` row.
+"""
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
+import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, update
 
 from ..extensions import db
 from ..models import Agency, AuditLog, User, UserRole
 from ..models.types import utcnow
+from ..models.users import LoginEvent, RecoveryCode
 from ..workflow.states import Role
 
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 # verifying against this keeps the time of an unknown user equal to a known one
 _DUMMY = _hasher.hash("not a password")
 
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+TOTP_INTERVAL = 30
+TOTP_DIGITS = 6
+RECOVERY_CODES = 8
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
+
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _audit(action: str, user: User, by: User | None, **details) -> None:
+    db.session.add(AuditLog(user_id=by.id if by else None, action=action, object_type="user",
+                            object_id=str(user.id), details={"username": user.username, **details}))
+
+
+# -- password rules (pure) ------------------------------------------------------------
+
+_COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
+_SEQUENCES = ("0123456789" * 3, "abcdefghijklmnopqrstuvwxyz" * 2, "qwertyuiopasdfghjklzxcvbnm" * 2,
+              "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p", "qazwsxedcrfvtgbyhnujmikolp",
+              "1q2w3e4r5t6y7u8i9o0p", "zaq1xsw2cde3vfr4bgt5nhy6mju7")
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The bundled list (folded: lower case, no accents): the most used passwords in the
+    world's leaked lists, and the obvious Vietnamese ones."""
+    words = set()
+    for line in _COMMON_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(fold(line))
+    return frozenset(words)
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Mật Khẩu Đẹp" -> "mat khau dep"."""
+    text = unicodedata.normalize("NFKD", text or "").replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+def _compact(text: str) -> str:
+    return "".join(c for c in fold(text) if c.isalnum())
+
+
+def password_problems(password: str, *, username: str = "", full_name: str = "") -> list:
+    """What is wrong with ``password`` (an empty list: it is acceptable).
+
+    At least 12 characters (a phrase of several words is welcome and encouraged), at most
+    200; not mostly one character, a repeat or a keyboard/number sequence; not only
+    digits (phone and ID numbers, dates); without the user name or the person's name; and
+    not a common password, even with digits or signs added before or after it."""
+    password = unicodedata.normalize("NFC", password or "")
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(_l("Use at least %(n)d characters. A phrase of several words is easy to remember "
+                           "and hard to guess.", n=MIN_PASSWORD_LENGTH))
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(_l("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH))
+    folded = fold(password)
+    compact = _compact(password)
+    if password:
+        top = max(folded.count(c) for c in set(folded))
+        if top * 2 >= len(folded) or len(set(compact)) <= 3 or re.fullmatch(r"(.{1,6}?)\1+", compact):
+            problems.append(_l("The password is mostly one character or a short repeated pattern."))
+        elif len(compact) >= 4 and any(compact in s or compact in s[::-1] for s in _SEQUENCES):
+            problems.append(_l("The password is a simple sequence of keys or numbers."))
+        if compact.isdigit():
+            problems.append(_l("Do not use only digits: phone numbers, ID numbers and dates are easy to guess."))
+    name = _compact(username)
+    if len(name) >= 3 and name in compact:
+        problems.append(_l("The password must not contain your user name."))
+    parts = [_compact(p) for p in re.split(r"[\s.\-_]+", full_name or "")]
+    whole = "".join(parts)
+    if (len(whole) >= 3 and whole in compact) or any(len(p) >= 4 and p in compact for p in parts):
+        problems.append(_l("The password must not contain your name."))
+    if password and _is_common(folded):
+        problems.append(_l("This password is among the most used ones and is tried first by attackers. "
+                           "Choose another, for example a phrase of several words."))
+    return problems
+
+
+@lru_cache(maxsize=1)
+def _common_parts() -> tuple[str, ...]:
+    """The list's entries of 4 characters or more, letters and digits only, longest first."""
+    return tuple(sorted({_compact(w) for w in common_passwords() if len(_compact(w)) >= 4}, key=len, reverse=True))
+
+
+def _without_common_parts(compact: str) -> str:
+    """What is left once common passwords and key or number runs (4+) are taken out."""
+    rest = compact
+    for word in _common_parts():
+        if word in rest:
+            rest = rest.replace(word, "")
+    out, i = [], 0
+    while i < len(rest):
+        j = i + 4
+        if j <= len(rest) and any(rest[i:j] in s for s in _SEQUENCES + tuple(x[::-1] for x in _SEQUENCES)):
+            while j < len(rest) and any(rest[i:j + 1] in s for s in _SEQUENCES + tuple(x[::-1] for x in _SEQUENCES)):
+                j += 1
+            i = j
+        else:
+            out.append(rest[i])
+            i += 1
+    return "".join(out)
+
+
+def _is_common(folded: str) -> bool:
+    common = common_passwords()
+    # a common password with a year, "@123" or another common word around it: little is left
+    if len(_without_common_parts(_compact(folded))) < 6:
+        return True
+    core = folded.strip()
+    candidates = {core, core.replace(" ", ""), _compact(core),
+                  re.sub(r"^[\W\d_]+|[\W\d_]+$", "", core), re.sub(r"^[\W\d_]+|[\W\d_]+$", "", _compact(core))}
+    # "matkhau2026!", "123matkhau", "Matkhau@123": the common word with decorations
+    stripped = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", core.replace(" ", ""))
+    candidates.add(stripped)
+    return any(c and c in common for c in candidates)
+
+
+class PasswordRejected(ValueError):
+    def __init__(self, problems):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def check_password_rules(password: str, *, username: str, full_name: str) -> None:
+    problems = password_problems(password, username=username, full_name=full_name)
+    if problems:
+        raise PasswordRejected(problems)
+
+
+# -- creation -------------------------------------------------------------------------
+
 def create_user(username: str, password: str, *, full_name: str, agency: Agency, roles, email=None,
-                by: User | None = None) -> User:
+                by: User | None = None, must_change_password: bool = False) -> User:
     user = User(username=username.strip().lower(), full_name=full_name, email=email,
-                password_hash=hash_password(password), agency_id=agency.id)
+                password_hash=hash_password(password), agency_id=agency.id,
+                must_change_password=must_change_password, password_changed_at=utcnow())
     user.role_rows = [UserRole(role=Role(r).value) for r in roles]
     db.session.add(user)
     db.session.flush()
@@ -35,15 +184,33 @@ def create_user(username: str, password: str, *, full_name: str, agency: Agency,
     return user
 
 
+# -- sign-in --------------------------------------------------------------------------
+
 @dataclass(frozen=True)
 class SignIn:
     user: User | None
     locked_until: datetime | None = None
+    account: User | None = None  # the account the user name names, whatever the outcome
+    outcome: str = "password"
+
+
+def _count_failure(user: User, now: datetime, max_failures: int, lock_seconds: int) -> datetime | None:
+    """One more failure; at ``max_failures`` the account is locked. Returns the lock's end."""
+    user.failed_logins = (user.failed_logins or 0) + 1
+    if user.failed_logins >= max_failures:
+        user.locked_until = now + timedelta(seconds=lock_seconds)
+        user.failed_logins = 0
+        db.session.add(AuditLog(user_id=user.id, action="lock_account", object_type="user",
+                                object_id=str(user.id), details={"seconds": lock_seconds}))
+        return user.locked_until
+    return None
 
 
 def authenticate(username: str, password: str, *, max_failures: int, lock_seconds: int) -> SignIn:
     """Check a password. After ``max_failures`` wrong passwords the account waits
-    ``lock_seconds`` (even the right password is refused meanwhile)."""
+    ``lock_seconds`` (even the right password is refused meanwhile). For an account with
+    two-factor sign-in, the right password does not clear the failures: only a complete
+    sign-in does, so wrong codes and wrong passwords add up to the same lock-out."""
     user = db.session.scalar(db.select(User).where(User.username == (username or "").strip().lower()))
     now = utcnow()
     if user is None:
@@ -53,23 +220,256 @@ def authenticate(username: str, password: str, *, max_failures: int, lock_second
             pass
         return SignIn(None)
     if user.locked_until and user.locked_until > now:
-        return SignIn(None, user.locked_until)
+        return SignIn(None, user.locked_until, user, "locked")
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        user.failed_logins = (user.failed_logins or 0) + 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(seconds=lock_seconds)
-            user.failed_logins = 0
-            db.session.add(AuditLog(user_id=user.id, action="lock_account", object_type="user",
-                                    object_id=str(user.id), details={"seconds": lock_seconds}))
-            return SignIn(None, user.locked_until)
-        return SignIn(None)
+        locked = _count_failure(user, now, max_failures, lock_seconds)
+        return SignIn(None, locked, user, "locked" if locked else "password")
     if not user.active:
-        return SignIn(None)
+        return SignIn(None, None, user, "disabled")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    if not user.totp_enabled:
+        user.failed_logins = 0
+    user.locked_until = None
+    return SignIn(user, None, user, "password_ok")
+
+
+def finish_sign_in(user: User) -> None:
+    """Password (and code, if any) accepted."""
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
-    return SignIn(user)
+    user.last_login_at = utcnow()
+
+
+def record_login(user: User, outcome: str, success: bool, *, ip: str | None, user_agent: str | None) -> None:
+    db.session.add(LoginEvent(user_id=user.id, outcome=outcome, success=success, ip=(ip or "")[:45] or None,
+                              user_agent=(user_agent or "")[:200] or None))
+
+
+def recent_logins(user: User, limit: int = 20) -> list[LoginEvent]:
+    return list(db.session.scalars(db.select(LoginEvent).where(LoginEvent.user_id == user.id)
+                                   .order_by(LoginEvent.at.desc(), LoginEvent.id.desc()).limit(limit)))
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login's loader: ``"id:generation"``; a stale generation or a disabled account
+    loads nobody (the session is over)."""
+    ident, _, generation = (user_id or "").partition(":")
+    if not ident.isdigit() or not generation.isdigit():
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or (user.session_generation or 0) != int(generation):
+        return None
+    return user
+
+
+def sign_out_everywhere(user: User, *, by: User | None = None, reason: str = "self") -> None:
+    user.session_generation = (user.session_generation or 0) + 1
+    _audit("sign_out_everywhere", user, by, reason=reason)
+
+
+# -- password changes -----------------------------------------------------------------
+
+def verify_password(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def set_password(user: User, new_password: str, *, by: User | None = None, temporary: bool = False) -> None:
+    """Check the rules, store the new hash and end every session of the user.
+    ``temporary``: set by an administrator, to be changed at the next sign-in."""
+    check_password_rules(new_password, username=user.username, full_name=user.full_name)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = temporary
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_generation = (user.session_generation or 0) + 1
+    _audit("reset_password" if temporary else "change_password", user, by)
+
+
+# -- disabling and unlocking ----------------------------------------------------------
+
+def disable_user(user: User, *, by: User | None, reason: str) -> None:
+    """The account stops at once: its sessions and its API token no longer work."""
+    user.active = False
+    user.disabled_at = utcnow()
+    user.disabled_reason = reason
+    user.session_generation = (user.session_generation or 0) + 1
+    _audit("disable_user", user, by, reason=reason)
+
+
+def enable_user(user: User, *, by: User | None, reason: str = "") -> None:
+    user.active = True
+    user.disabled_at = None
+    user.disabled_reason = None
+    user.failed_logins = 0
+    user.locked_until = None
+    _audit("enable_user", user, by, reason=reason)
+
+
+def unlock_user(user: User, *, by: User | None) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
+    _audit("unlock_account", user, by)
+
+
+# -- two-factor sign-in (TOTP) --------------------------------------------------------
+
+def totp_required(user: User, required_roles) -> bool:
+    roles = {r.strip() for r in (required_roles.split(",") if isinstance(required_roles, str) else required_roles)}
+    return any(r.value in roles for r in user.roles)
+
+
+def start_totp_enrolment(user: User) -> str:
+    """The secret to show (kept until confirmed; a new one only if none is pending)."""
+    if user.totp_enabled:
+        raise ValueError("two-factor sign-in is already on")
+    if not user.totp_secret:
+        user.totp_secret = pyotp.random_base32()  # 160 bits
+        user.totp_last_step = None
+        db.session.flush()
+    return user.totp_secret
+
+
+def totp_uri(user: User, secret: str, issuer: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=issuer)
+
+
+def current_step(now: datetime | None = None) -> int:
+    return int((now or utcnow()).timestamp()) // TOTP_INTERVAL
+
+
+def _matching_step(secret: str, code: str, now: datetime) -> int | None:
+    """The time step (now, one before or one after) whose code is ``code``."""
+    totp = pyotp.TOTP(secret)
+    base = current_step(now)
+    found = None
+    for step in (base - 1, base, base + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            found = step
+    return found
+
+
+def _claim_step(user: User, step: int) -> bool:
+    """Record ``step`` as used, atomically: a second use of the same code (or an older one) fails."""
+    result = db.session.execute(
+        update(User).where(User.id == user.id,
+                           or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if result.rowcount == 1:
+        db.session.expire(user, ["totp_last_step"])
+        return True
+    return False
+
+
+def _digits(code: str) -> str:
+    return re.sub(r"[\s\-]", "", code or "")
+
+
+def confirm_totp(user: User, code: str) -> list[str] | None:
+    """Turn two-factor sign-in on when ``code`` matches the pending secret. Returns the
+    recovery codes to show once, or None for a wrong code."""
+    code = _digits(code)
+    if user.totp_enabled or not user.totp_secret or not re.fullmatch(r"\d{6}", code):
+        return None
+    step = _matching_step(user.totp_secret, code, utcnow())
+    if step is None or not _claim_step(user, step):
+        return None
+    user.totp_enabled_at = utcnow()
+    codes = new_recovery_codes(user)
+    _audit("enable_totp", user, user)
+    return codes
+
+
+@dataclass(frozen=True)
+class SecondFactor:
+    ok: bool
+    outcome: str  # code, recovery, wrong_code, reused, locked
+    locked_until: datetime | None = None
+
+
+def check_second_factor(user: User, code: str, *, max_failures: int, lock_seconds: int) -> SecondFactor:
+    """A 6-digit code from the app (this step, the one before or after; never twice) or an
+    unused recovery code. Wrong codes count toward the same lock-out as wrong passwords."""
+    now = utcnow()
+    if user.locked_until and user.locked_until > now:
+        return SecondFactor(False, "locked", user.locked_until)
+    value = _digits(code).lower()
+    outcome = "wrong_code"
+    if re.fullmatch(r"\d{6}", value) and user.totp_secret:
+        step = _matching_step(user.totp_secret, value, now)
+        if step is not None:
+            if _claim_step(user, step):
+                return SecondFactor(True, "code")
+            outcome = "reused"
+    elif len(value) == 10 and use_recovery_code(user, value):
+        return SecondFactor(True, "recovery")
+    locked = _count_failure(user, now, max_failures, lock_seconds)
+    return SecondFactor(False, "locked" if locked else outcome, locked)
+
+
+def _recovery_hash(user: User, code: str) -> str:
+    return hashlib.sha256(f"{user.id}:{code}".encode()).hexdigest()
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Eight fresh one-time codes (the old ones stop working); only their hashes are kept."""
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = ["".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10)) for _ in range(RECOVERY_CODES)]
+    for code in codes:
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(user, code)))
+    db.session.flush()
+    db.session.expire(user, ["recovery_codes"])
+    return [f"{c[:5]}-{c[5:]}" for c in codes]
+
+
+def regenerate_recovery_codes(user: User) -> list[str]:
+    """The officer asked for new codes (the old ones stop working)."""
+    codes = new_recovery_codes(user)
+    _audit("new_recovery_codes", user, user)
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    code = _digits(code).lower()
+    result = db.session.execute(
+        update(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None),
+                                   RecoveryCode.code_hash == _recovery_hash(user, code))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    if result.rowcount == 1:
+        _audit("use_recovery_code", user, user)
+        return True
+    return False
+
+
+def recovery_codes_left(user: User) -> int:
+    return db.session.scalar(db.select(db.func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+
+
+def remove_totp(user: User, *, by: User | None, reason: str = "") -> None:
+    """Two-factor sign-in off (by the officer, or reset by an administrator: then every
+    session ends, and an officer who must use it enrols again at the next sign-in)."""
+    user.totp_secret = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    if by is None or by.id != user.id:  # an administrator (page or command)
+        user.session_generation = (user.session_generation or 0) + 1
+        _audit("reset_totp", user, by, reason=reason)
+    else:
+        _audit("disable_totp", user, by)
+    db.session.flush()
+    db.session.expire(user, ["recovery_codes"])
+
+
+def current_totp_code(user: User) -> str:
+    """For training outside production only (``flask users otp``)."""
+    if not user.totp_secret:
+        raise ValueError("no TOTP secret")
+    return pyotp.TOTP(user.totp_secret).now()

@@ -12,6 +12,10 @@ from .intake import Submission, submit_case
 from .units import load_units
 
 DEMO_PASSWORD = "nghean-demo-2026"
+# two-factor sign-in is required for inspectors and administrators: the demo ones get a
+# fixed, published secret (training only: type it into an authenticator app, or print the
+# current code with `flask users otp USERNAME`, which production refuses)
+DEMO_TOTP_SECRETS = {"admin": "NGHEANDEMOQUANTRIVIENXXXXXXXXXXX", "thanhtra": "NGHEANDEMOTHANHTRAXXXXXXXXXXXXXX"}
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
 MIDDLE = ["Văn", "Thị", "Đình", "Hữu", "Xuân", "Thanh", "Minh", "Quang", "Ngọc"]
@@ -112,8 +116,12 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
         ("tiepdan.tinh", [Role.RECEPTION, Role.HANDLER], agencies["BTCD-TINH"], "Hồ Thị Tỉnh"),
     ]
     for username, roles, agency, full_name in accounts:
-        create_user(username, DEMO_PASSWORD, full_name=full_name, agency=agency, roles=roles,
-                    email=f"{username}@demo.invalid")
+        user = create_user(username, DEMO_PASSWORD, full_name=full_name, agency=agency, roles=roles,
+                           email=f"{username}@demo.invalid")
+        if username in DEMO_TOTP_SECRETS:
+            from ..models.types import utcnow
+            user.totp_secret = DEMO_TOTP_SECRETS[username]
+            user.totp_enabled_at = utcnow()
 
     # every other agency gets a head and a reception officer, so its letters move too
     from .scale import _ensure_officers

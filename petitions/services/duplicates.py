@@ -28,15 +28,15 @@ class Match:
 
 
 def likely_duplicates(case: Case, *, limit: int = 5, window_days: int = 730) -> list[Match]:
-    """Letters about the same matter: the same filer's ID number (never for a confidential
-    filer), or much the same words about the same commune within two years."""
+    """Letters about the same matter: the same filer's ID number (its blind index; never
+    for a confidential filer), or much the same words about the same commune within two years."""
     since = case.received_on - timedelta(days=window_days)
     related = {c.id for c in case.children} | ({case.parent_id} if case.parent_id else set())
     found: dict[int, Match] = {}
-    ids = [p.id_number for p in case.parties if p.id_number]
+    ids = _digests(case)
     if ids and not case.identity_is_confidential:
         same = db.session.scalars(
-            db.select(Case).join(Party).where(Party.id_number.in_(ids), Case.id != case.id,
+            db.select(Case).join(Party).where(Party.id_number_digest.in_(ids), Case.id != case.id,
                                               Case.confidential.is_(False), Case.received_on >= since)
             .order_by(Case.received_on.desc()).limit(20))
         for other in same:
@@ -59,13 +59,18 @@ def likely_duplicates(case: Case, *, limit: int = 5, window_days: int = 730) -> 
 
 def other_letters_of_filer(case: Case) -> tuple[int, int]:
     """(letters, of which closed) from the same ID number; (0, 0) for a confidential filer."""
-    ids = [p.id_number for p in case.parties if p.id_number]
+    ids = _digests(case)
     if not ids or case.identity_is_confidential:
         return 0, 0
     rows = db.session.execute(
         db.select(Case.id, Case.closed_on).join(Party)
-        .where(Party.id_number.in_(ids), Case.id != case.id, Case.confidential.is_(False)).distinct()).all()
+        .where(Party.id_number_digest.in_(ids), Case.id != case.id, Case.confidential.is_(False)).distinct()).all()
     return len(rows), sum(1 for _, closed in rows if closed)
+
+
+def _digests(case: Case) -> list[str]:
+    """The blind index of the filers' ID numbers: the numbers themselves are encrypted."""
+    return sorted({p.id_number_digest for p in case.parties if p.id_number_digest})
 
 
 def commune_committee_for(case: Case) -> Agency | None:

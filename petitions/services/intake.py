@@ -74,16 +74,17 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
         ))
     from .search import refresh
     refresh(case)
-    db.session.add(case)
-    db.session.flush()
-
+    # everything hangs on the new case before the one flush: setting last_event_on and
+    # adding the deadlines after a first flush cost an UPDATE of the case (version bump)
+    # and a SELECT of its (empty) deadlines on every filing
     case.last_event_on = sub.received_on
     register_deadlines(case, sub.channel)
-    db.session.add(CaseEvent(
-        case_id=case.id, acted_on=sub.received_on, actor_id=actor.id if actor else None,
+    case.events.append(CaseEvent(
+        acted_on=sub.received_on, actor_id=actor.id if actor else None,
         event="receive", from_status=None, to_status=case.status, is_public=True,
         data={"channel": sub.channel.value, "attachments": len(sub.files)},
     ))
+    db.session.add(case)
     db.session.flush()
     return case, key
 

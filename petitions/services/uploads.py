@@ -6,6 +6,7 @@ import io
 import os
 import secrets
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,11 +54,48 @@ def sniff(data: bytes) -> str | None:
     if data.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-        except zipfile.BadZipFile:
+        except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
             return None
         if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
             return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     return None
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _zip_limits() -> tuple[int, int]:
+    from flask import current_app, has_app_context
+    if has_app_context():
+        return current_app.config.get("MAX_UNZIPPED_BYTES", 100 << 20), current_app.config.get("MAX_ZIP_RATIO", 100)
+    return 100 << 20, 100
+
+
+def _check_unzipped(base: str, data: bytes) -> None:
+    """A Word document is a zip: refuse one that unpacks to too much (a "zip bomb"),
+    judged from the sizes its directory declares and then from what really unpacks."""
+    max_total, max_ratio = _zip_limits()
+    refused = UploadError(_l("The file %(name)s unpacks to far more than its size, as a harmful file "
+                             "does; it was not accepted. Save the document again or send it as PDF.",
+                             name=base))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+        declared = sum(i.file_size for i in entries)
+        if len(entries) > 10000 or declared > max_total or declared > max_ratio * max(len(data), 1):
+            raise refused
+        # the declared sizes may lie: unpack in chunks and stop at the limit
+        budget = min(max_total, max_ratio * max(len(data), 1))
+        for info in entries:
+            with archive.open(info) as member:
+                while chunk := member.read(1 << 16):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise refused
+    except (zipfile.BadZipFile, zlib.error, ValueError, EOFError, NotImplementedError, OSError, RuntimeError) as error:
+        if isinstance(error, UploadError):
+            raise
+        raise UploadError(_l("The file %(name)s is damaged and cannot be opened.", name=base)) from None
 
 
 def check_upload(name: str, data: bytes, max_bytes: int) -> CheckedFile:
@@ -73,6 +111,8 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> CheckedFile:
         raise UploadError(
             _l("The file %(name)s is not a PDF, a photo (JPEG, PNG, HEIC) or a Word document.", name=base)
         )
+    if mime == DOCX:
+        _check_unzipped(base, data)
     ext = os.path.splitext(base)[1].lower()
     if ext not in ALLOWED[mime]:
         raise UploadError(
@@ -82,10 +122,49 @@ def check_upload(name: str, data: bytes, max_bytes: int) -> CheckedFile:
 
 
 def store(folder: str, checked: CheckedFile) -> str:
-    """Write the file under a random name; returns that name."""
+    """Write the file under a random name; returns that name.
+
+    A file is kept only if the transaction that stored it commits: a write that fails (the
+    disk is full) removes what it wrote, and a rollback (a later file failed, the database
+    went away) removes the files the transaction had written, so no file is left without
+    its case and no case without its files."""
     Path(folder).mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(20)
     path = Path(folder) / stored
-    with open(path, "xb") as fh:
-        fh.write(checked.data)
+    try:
+        with open(path, "xb") as fh:
+            fh.write(checked.data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        path.unlink(missing_ok=True)
+        raise
+    _written_in_transaction().append(path)
     return stored
+
+
+def _written_in_transaction() -> list:
+    from ..extensions import db
+    return db.session().info.setdefault("petitions_stored_files", [])
+
+
+def _forget_files(session) -> None:
+    session.info.pop("petitions_stored_files", None)
+
+
+def _remove_uncommitted_files(session, transaction) -> None:
+    if transaction.parent is not None:  # a savepoint: the outer transaction decides
+        return
+    for path in session.info.pop("petitions_stored_files", None) or []:
+        path.unlink(missing_ok=True)
+
+
+def _listen() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    if not event.contains(Session, "after_commit", _forget_files):
+        event.listen(Session, "after_commit", _forget_files)
+        event.listen(Session, "after_transaction_end", _remove_uncommitted_files)
+
+
+_listen()

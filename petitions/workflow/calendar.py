@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 import holidays
@@ -93,6 +94,7 @@ class WorkingCalendar:
         self._subdiv = subdiv
         self._language = language
         self._years: dict[int, holidays.HolidayBase] = {}
+        self._cumulatives: dict[int, tuple[int, ...]] = {}
 
     @property
     def overrides(self) -> tuple[DayOverride, ...]:
@@ -102,9 +104,7 @@ class WorkingCalendar:
 
     def _package(self, year: int) -> holidays.HolidayBase:
         if year not in self._years:
-            self._years[year] = holidays.country_holidays(
-                "VN", subdiv=self._subdiv, years=year, language=self._language
-            )
+            self._years[year] = _package_year(self._subdiv, self._language, year)
         return self._years[year]
 
     def _package_workday(self, d: date) -> bool:
@@ -180,13 +180,62 @@ class WorkingCalendar:
         """
         if b < a:
             return -self.working_days_between(b, a)
-        return sum(1 for d in _days_after(a, b) if self.is_working_day(d))
+        if a.year == b.year:
+            cumulative = self._cumulative(a.year)
+            return cumulative[_yday(b)] - cumulative[_yday(a)]
+        first = self._cumulative(a.year)
+        total = first[-1] - first[_yday(a)]
+        total += sum(self._cumulative(y)[-1] for y in range(a.year + 1, b.year))
+        return total + self._cumulative(b.year)[_yday(b)]
+
+    def _cumulative(self, year: int) -> tuple[int, ...]:
+        """``c[i]``: the working days among the first ``i`` days of ``year`` (``c[0] == 0``),
+        so counting between two dates is two look-ups, not a walk over the days (the queue
+        page shows "N working days left" on every row). Shared between calendars with the
+        same official decisions for that year."""
+        found = self._cumulatives.get(year)
+        if found is None:
+            key = tuple(o for o in self._overrides.values() if o.day.year == year)
+            found = self._cumulatives[year] = _cumulative_year(self._subdiv, self._language, year, key, self)
+        return found
 
     def non_working_days_between(self, a: date, b: date) -> tuple[Skipped, ...]:
         """The non-working days after ``a`` up to and including ``b``, with reasons."""
         lo, hi = min(a, b), max(a, b)
         found = ((d, self.non_working_reason(d)) for d in _days_after(lo, hi))
         return tuple((d, reason) for d, reason in found if reason is not None)
+
+
+@lru_cache(maxsize=64)
+def _package_year(subdiv: str | None, language: str, year: int) -> holidays.HolidayBase:
+    """The package's holidays for one year, built once per process (building them costs
+    about a millisecond, and every request used to build its own). Only ever read."""
+    return holidays.country_holidays("VN", subdiv=subdiv, years=year, language=language)
+
+
+_CUMULATIVE: dict[tuple, tuple[int, ...]] = {}
+
+
+def _cumulative_year(subdiv, language, year: int, overrides: tuple[DayOverride, ...],
+                     calendar: WorkingCalendar) -> tuple[int, ...]:
+    key = (subdiv, language, year, overrides)
+    found = _CUMULATIVE.get(key)
+    if found is None:
+        counts, d, n = [0], date(year, 1, 1), 0
+        while d.year == year:
+            n += calendar.non_working_reason(d) is None
+            counts.append(n)
+            d += _ONE_DAY
+        found = tuple(counts)
+        if len(_CUMULATIVE) > 512:  # calendars change rarely: a bound, not an eviction policy
+            _CUMULATIVE.clear()
+        _CUMULATIVE[key] = found
+    return found
+
+
+def _yday(d: date) -> int:
+    """1 for 1 January."""
+    return d.toordinal() - date(d.year, 1, 1).toordinal() + 1
 
 
 def _days_after(a: date, b: date) -> Iterable[date]:

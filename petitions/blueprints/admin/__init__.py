@@ -16,3 +16,6 @@ def _administrators_only():
 
 
 from . import routes  # noqa: E402,F401
+from . import privacy  # noqa: E402,F401  (personal data: retention, a filer's data)
+from . import users  # noqa: E402,F401  (accounts: list, disable, reset password or 2FA)
+from . import documents  # noqa: E402,F401  (official document templates)

@@ -80,17 +80,25 @@ def _detail(case: Case, user) -> dict:
     return out
 
 
+MAX_PAGE = 1_000_000
+
+
 @bp.get("/officer/cases")
 @token_required
 def list_cases():
     args = request.args
     try:
-        page = max(int(args.get("page", 1)), 1)
+        page = int(args.get("page", 1))
+        if not 1 <= page <= MAX_PAGE:  # a huge page would overflow the database's OFFSET
+            raise ValueError
     except ValueError:
         return jsonify({"errors": {"page": [_("Must be a whole number.")]}}), 422
+    overdue = args.get("overdue", "false").strip().lower()
+    if overdue not in ("true", "false", "1", "0"):
+        return jsonify({"errors": {"overdue": [_("Must be true or false.")]}}), 422
     f = CaseFilter(kind=args.get("kind") or None, status=args.get("status") or None,
                    commune=args.get("commune") or None,
-                   overdue_on=local_today() if args.get("overdue") in ("1", "true", "yes") else None)
+                   overdue_on=local_today() if overdue in ("1", "true") else None)
     rows, total = page_of_cases(g.api_user, f, page, 50)
     return jsonify({"total": total, "page": page, "cases": [_summary(c, due) for c, due in rows]})
 

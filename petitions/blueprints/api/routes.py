@@ -6,6 +6,7 @@ from datetime import date
 from flask import jsonify, request
 from flask_babel import gettext as _
 
+from ... import security
 from ...extensions import db
 from ...services.intake import find_public_case, submit_case
 from ...web import local_today
@@ -38,20 +39,24 @@ def _shape_errors(body) -> dict[str, list[str]]:
     for key in body:
         if key not in TOP_FIELDS:
             errors[key] = [_("Unknown field.")]
+    # null is refused like any other wrong type: leave a field out to leave it empty
     for key in ("kind", "title", "content", "commune_code", "agency_code", "respondent"):
-        if body.get(key) is not None and not isinstance(body[key], str):
+        if key in body and not isinstance(body[key], str):
             errors[key] = [_("Must be a string.")]
     for key in ("anonymous", "pledge"):
-        if body.get(key) is not None and not isinstance(body[key], bool):
+        if key in body and not isinstance(body[key], bool):
             errors[key] = [_("Must be true or false.")]
     people = [("petitioner", body.get("petitioner"))]
     signers = body.get("co_signers")
-    if signers is not None and not isinstance(signers, list):
+    if "co_signers" in body and not isinstance(signers, list):
         errors["co_signers"] = [_("Must be a list of people.")]
+    elif signers and len(signers) > 200:
+        errors["co_signers"] = [_("At most %(n)d people can sign one letter here; send a longer list as an "
+                                  "attached paper.", n=200)]
     elif signers:
         people += [(f"co_signers.{i}", p) for i, p in enumerate(signers)]
     for name, person in people:
-        if person is None:
+        if person is None and name == "petitioner" and "petitioner" not in body:
             continue
         if not isinstance(person, dict):
             errors[name] = [_("Must be an object.")]
@@ -62,7 +67,7 @@ def _shape_errors(body) -> dict[str, list[str]]:
                     errors[f"{name}.{key}"] = [_("Must be true or false.")]
             elif key not in PARTY_KEYS:
                 errors[f"{name}.{key}"] = [_("Unknown field.")]
-            elif value is not None and not isinstance(value, str):
+            elif not isinstance(value, str):
                 errors[f"{name}.{key}"] = [_("Must be a string.")]
     return errors
 
@@ -96,12 +101,22 @@ def create_case():
 
 @bp.get("/cases/<code>")
 def get_case(code: str):
+    security.check_failed_lookups()  # 429 once this address has failed too often
     case = find_public_case(code, request.headers.get("X-Access-Key", ""))
     if case is None:
+        security.record_failed_lookup()
         return jsonify({"errors": {"_": [_("No letter matches this tracking code and access key.")]}}), 404
     return jsonify(_json_dates(public_view(case)))
 
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(openapi_document())
+    from ...models import AdminUnit, Agency
+    communes = list(db.session.scalars(db.select(AdminUnit.code).where(AdminUnit.level == "commune")
+                                       .order_by(AdminUnit.code)))
+    agencies = list(db.session.scalars(db.select(Agency.code).where(Agency.level == "province")
+                                       .order_by(Agency.code)))
+    from ...services.exports import REPORT_KINDS
+    all_agencies = list(db.session.scalars(db.select(Agency.code).order_by(Agency.code)))
+    return jsonify(openapi_document(communes=communes, agencies=agencies, all_agencies=all_agencies,
+                                    report_kinds=list(REPORT_KINDS)))

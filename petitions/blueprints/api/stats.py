@@ -17,6 +17,16 @@ from .officer import token_required
 @bp.get("/stats/target4")
 @token_required
 def target4_stats():
+    # a parameter sent empty is a mistake, not "the default" (leave it out for the default)
+    empty = {k: [_("Must not be empty: leave the parameter out for the default.")]
+             for k in ("from", "to", "period", "year", "agency", "commune", "kinds")
+             if k in request.args and not request.args[k].strip()}
+    # checked even where a period given by dates makes them unused: a wrong value is an error
+    year = request.args.get("year")
+    if year and not (year.strip().isdigit() and 2000 <= int(year) <= 2100):
+        empty["year"] = [_("Must be a year between 2000 and 2100.")]
+    if empty:
+        return jsonify({"errors": empty}), 422
     try:
         params = parse_report_args(request.args, g.api_user, local_today())
     except ReportArgsError as error:

@@ -3,10 +3,10 @@ shown on one page, so each posts alone without prefixes."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ...security import BaseForm as FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, FormField, IntegerField, SelectField, StringField,
                      TextAreaField)
-from wtforms import Form as SubForm
+from ...security import BaseSubForm as SubForm
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ...labels import KIND

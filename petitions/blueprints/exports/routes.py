@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from ...security import BaseForm as FlaskForm
 
 from ...extensions import db
 from ...jobs import redis_ok

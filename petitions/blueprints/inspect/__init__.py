@@ -13,3 +13,4 @@ def _signed_in():
 
 from . import routes  # noqa: E402,F401
 from . import duty  # noqa: E402,F401
+from . import identity_log  # noqa: E402,F401

@@ -10,10 +10,10 @@ from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from ...security import BaseForm as FlaskForm
 from ... import labels
 from ...services.calendar import compute_due
 from ...web import local_today

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, FieldList, FormField, HiddenField, MultipleFileField, SelectField, StringField,
     TextAreaField,
 )
-from wtforms import Form as SubForm
-from wtforms.validators import DataRequired, Email, Length, Regexp, StopValidation
+from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 
 from ...extensions import db
 from ...models import AdminUnit, Agency
+from ...security import BaseForm as FlaskForm
+from ...security import BaseSubForm as SubForm
 from ...workflow.states import PUBLIC_KINDS, Kind
 
 class Optional:
@@ -26,8 +26,12 @@ class Optional:
             raise StopValidation()
 
 
-ID_NUMBER = Regexp(r"^\d{12}$", message=_l("The citizen ID number has exactly 12 digits."))
-PHONE = Regexp(r"^(\+84|0)\d{9,10}$", message=_l("Enter a Vietnamese phone number, for example 0912345678."))
+# an address any mail server takes (the API's OpenAPI document states the same pattern)
+EMAIL_PATTERN = (r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                 r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+EMAIL = Regexp(EMAIL_PATTERN, message=_l("Enter a valid e-mail address."))
+ID_NUMBER = Regexp(r"^[0-9]{12}$", message=_l("The citizen ID number has exactly 12 digits."))
+PHONE = Regexp(r"^(\+84|0)[0-9]{9,10}$", message=_l("Enter a Vietnamese phone number, for example 0912345678."))
 
 
 def _strip(value):
@@ -40,7 +44,7 @@ class PartyForm(SubForm):
                             validators=[Optional(), ID_NUMBER])
     phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), PHONE])
     email = StringField(_l("E-mail"), filters=[_strip],
-                        validators=[Optional(), Email(message=_l("Enter a valid e-mail address.")),
+                        validators=[Optional(), EMAIL,
                                     Length(max=200)])
     address = StringField(_l("Address"), filters=[_strip], validators=[Length(max=300)])
 
@@ -153,6 +157,16 @@ class CaseForm(FlaskForm):
         if self.kind.data == Kind.COMPLAINT:
             return str(_l("Decision or act you complain about (number, date, who issued it)"))
         return str(_l("Body or matter concerned (optional)"))
+
+
+class PublicCaseForm(CaseForm):
+    """The citizens' web form: the letter, plus the proof that a person filled it."""
+
+    # hidden by the style sheet (class "hp"): people leave it empty, robots fill it
+    website = StringField(_l("Leave this field empty"))
+    stamp = HiddenField()  # signed time the form was shown
+    challenge_token = HiddenField()
+    challenge_answer = StringField(_l("Your answer (a number)"))
 
 
 def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:

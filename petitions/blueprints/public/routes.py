@@ -1,20 +1,23 @@
 """Public pages: no sign-in. Mobile first, plain Vietnamese."""
 from __future__ import annotations
 
+import time
+
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ... import security
 from ...extensions import db
+from ...security import BaseForm as FlaskForm
 from ...services.codes import format_code
 from ...services.intake import find_public_case, submit_case
 from ...web import local_today
 from ...workflow.states import PUBLIC_KINDS, Channel
 from . import bp
-from .forms import CaseForm, checked_files, to_submission
+from .forms import PublicCaseForm, checked_files, to_submission
 from .status import public_view
 
 
@@ -27,20 +30,79 @@ def index():
 def file_case(kind: str):
     if kind not in {k.value for k in PUBLIC_KINDS}:
         abort(404)
-    form = CaseForm()
+    form = PublicCaseForm()
     if request.method == "GET":
         form.kind.data = kind
     if form.kind.data != kind:
         abort(400)
+    if request.method == "POST":
+        refusal = _human_check(form)
+        if refusal:
+            return _render_file(form, kind, refusal), 422
     if form.validate_on_submit():
         cfg = current_app.config
         files = checked_files(form, cfg["MAX_ATTACHMENT_BYTES"], cfg["MAX_ATTACHMENTS"])
         if files is not None:
             case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today(), files=files))
             db.session.commit()
+            security.record_filing()
             session["receipt"] = {"code": case.tracking_code, "key": key}
             return redirect(url_for("public.receipt"))
-    return render_template("public/file.html", form=form, kind=kind), (422 if form.errors else 200)
+    return _render_file(form, kind), (422 if form.errors else 200)
+
+
+def _human_check(form: PublicCaseForm) -> str | None:
+    """Why this submission is not taken as a person's (the form is shown again, with
+    everything typed kept), or None."""
+    if form.website.data:
+        return _("This form could not be accepted. Leave the last field (\"Leave this field empty\") "
+                 "empty and send again.")
+    problem = security.stamp_problem(form.stamp.data)
+    if problem == "fast":
+        return _("The form was sent too quickly after it was opened, as a program would. Check what you "
+                 "wrote and press Send again.")
+    if problem == "expired":
+        return _("This form was opened more than a day ago and has expired. What you wrote is kept "
+                 "below: check it and press Send again.")
+    if security.challenge_needed() and session.get("person_until", 0) < time.time():
+        if not form.challenge_token.data:
+            return _("Several letters were sent from your connection in the last hour. To show that a "
+                     "person is sending this one, answer the question below and press Send again.")
+        if not security.challenge_passed(form.challenge_token.data, form.challenge_answer.data):
+            return _("The answer to the question was not right. Answer the new question and press Send again.")
+        session["person_until"] = time.time() + 600  # answered: no new question for ten minutes
+    return None
+
+
+def _render_file(form: PublicCaseForm, kind: str, refusal: str | None = None):
+    """The form, with what the citizen typed, a new time stamp and, when due, a question."""
+    form.stamp.data = security.form_stamp()
+    form.website.data = ""
+    question = None
+    if security.challenge_needed() and session.get("person_until", 0) < time.time():
+        question, form.challenge_token.data = security.new_challenge()
+    else:
+        form.challenge_token.data = ""
+    form.challenge_answer.data = ""
+    files_lost = bool(request.method == "POST" and any(getattr(f, "filename", "") for f in
+                                                        (form.attachments.data or [])))
+    return render_template("public/file.html", form=form, kind=kind, refusal=refusal, question=question,
+                           files_lost=files_lost)
+
+
+def refused_form(message: str):
+    """The filing form shown again after a refusal (a rate limit), nothing typed lost."""
+    kind = request.view_args.get("kind") if request.view_args else None
+    if kind not in {k.value for k in PUBLIC_KINDS}:
+        return render_template("error.html", status=429, message=message)
+    form = PublicCaseForm()
+    form.kind.data = kind
+    return _render_file(form, kind, message)
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
 
 
 @bp.get("/receipt")
@@ -78,7 +140,7 @@ class RatingForm(FlaskForm):
 def rate():
     from ...services.ratings import RatingError, may_rate, rate_case
     form = RatingForm()
-    case = find_public_case(form.code.data or "", form.key.data or "")
+    case = _look_up(form.code.data or "", form.key.data or "")
     if case is None:
         abort(404)
     if form.validate_on_submit():
@@ -104,7 +166,7 @@ def track():
         form.code.data = format_code(request.args["code"])
     view = rating_form = None
     if form.validate_on_submit():
-        case = find_public_case(form.code.data, form.key.data)
+        case = _look_up(form.code.data, form.key.data)
         if case is None:
             form.key.errors = [_("No letter matches this tracking code and access key. "
                                  "Check both on your receipt and try again.")]
@@ -115,6 +177,16 @@ def track():
                 rating_form = RatingForm(formdata=None, code=case.tracking_code, key=form.key.data)
     return render_template("public/track.html", form=form, view=view, rating_form=rating_form), \
         (404 if form.key.errors else 200)
+
+
+def _look_up(code: str, key: str):
+    """A case by code and key; a failure counts towards the address's failed look-ups,
+    which are checked first (429 when used up)."""
+    security.check_failed_lookups()
+    case = find_public_case(code, key)
+    if case is None:
+        security.record_failed_lookup()
+    return case
 
 
 @bp.get("/lang/<code>")

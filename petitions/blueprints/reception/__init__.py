@@ -11,3 +11,5 @@ def _signed_in():
 
 
 from . import actions, notifications, routes, urgings  # noqa: E402,F401
+from . import verification  # noqa: E402,F401
+from . import documents  # noqa: E402,F401

@@ -10,12 +10,12 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from ...security import BaseForm as FlaskForm
 
 from ... import labels
 from ...extensions import db
 from ...models import AdminUnit, Attachment, Case, IdentityAccess
-from ...permissions import can_register_letters, can_urge, can_view_case, can_view_identity
+from ...permissions import allowed, can_register_letters, can_urge, can_view_case, can_view_identity
 from ...services.codes import format_code, normalize
 from ...services.calendar import get_calendar
 from ...services.intake import submit_case
@@ -218,7 +218,7 @@ def answer_rating_review(code: str):
     rating = db.session.scalar(db.select(Rating).where(Rating.case_id == case.id))
     if rating is None or not rating.wants_review or rating.reviewed_on is not None:
         abort(404)
-    if not (current_user.has_role(Role.HEAD) and current_user.agency_id == case.agency_id):
+    if not allowed(current_user, "case.review", case.agency_id):
         abort(403)
     FlaskForm().validate_on_submit() or abort(400)
     text = (request.form.get("answer") or "").strip()

@@ -5,18 +5,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from ...security import BaseForm as FlaskForm
+from sqlalchemy.orm import selectinload
 from wtforms import DateField, HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ...extensions import db
 from ...models import Case, Urging
-from ...permissions import can_monitor_province, can_urge
+from ...permissions import can_monitor_province, can_reply_urging, can_urge
 from ...services.calendar import get_calendar
 from ...services.codes import normalize
 from ...services.urgings import UrgingError, reply_urging, send_urging
 from ...web import local_today
-from ...workflow.states import Role
 from . import bp
 
 
@@ -67,7 +67,8 @@ def new_urging():
 
 @bp.get("/urgings")
 def urgings():
-    query = db.select(Urging).order_by(Urging.replied_on.is_(None).desc(), Urging.reply_due_on)
+    query = db.select(Urging).options(selectinload(Urging.agency), selectinload(Urging.cases)) \
+        .order_by(Urging.replied_on.is_(None).desc(), Urging.reply_due_on)
     if not can_monitor_province(current_user):
         query = query.where(Urging.agency_id == current_user.agency_id)
     rows = db.session.scalars(query.limit(200)).all()
@@ -86,8 +87,7 @@ def _urging_or_abort(urging_id: int) -> Urging:
 @bp.route("/urgings/<int:urging_id>", methods=["GET", "POST"])
 def show_urging(urging_id: int):
     urging = _urging_or_abort(urging_id)
-    may_reply = (urging.replied_on is None and current_user.has_role(Role.HEAD)
-                 and current_user.agency_id == urging.agency_id)
+    may_reply = urging.replied_on is None and can_reply_urging(current_user, urging)
     form = ReplyForm()
     status = 200
     if request.method == "POST":

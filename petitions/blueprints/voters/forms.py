@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ...security import BaseForm as FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, FieldList, FormField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms import Form as SubForm
+from ...security import BaseSubForm as SubForm
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ...services.voters import COLUMN_LABELS

@@ -1,0 +1,241 @@
+"""Official documents: generated from the case, numbered, stored with their hash, printable.
+
+``issue_document`` takes the number and stores the DOCX in one transaction (the caller
+commits); ``make_pdf`` converts it after the commit (a slow LibreOffice run must not
+hold the register's lock), and a failed conversion leaves the DOCX issued with the
+reason on the row, to be retried. Functions flush, never commit.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
+
+from ...extensions import db
+from ...models import AuditLog, Case, CaseEvent, DocumentTemplate, IssuedDocument, User
+from ...workflow.states import Role
+from . import context as ctx_mod
+from .kinds import BY_KEY, KINDS, DocKind, kinds_for_event, recipients_for, variant_for
+from .numbering import take_number
+from .render import PdfError, RenderError, builtin_template, docx_text, docx_to_pdf, render_docx, sha256
+
+__all__ = ["BY_KEY", "KINDS", "DocumentError", "IdentityLeak", "RenderError", "issue_document",
+           "reissue_document", "make_pdf", "offered_for_event", "upload_template", "document_path",
+           "kinds_for_event", "recipients_for", "default_signer"]
+
+FOLDER = "documents"
+
+
+class DocumentError(ValueError):
+    """The document cannot be issued as asked (wrong event, recipient, missing text)."""
+
+
+class IdentityLeak(RuntimeError):
+    """A pseudonymised copy would still carry the denouncer's identity: not issued."""
+
+
+# the reasons given to the officer (lazy: translated when the page shows them)
+NOT_FOR_EVENT = _l("This document is not produced by this step.")
+NO_RECIPIENT = _l("Choose who receives the document.")
+TEXT_REQUIRED = _l("Write the text of the decision or conclusion: it is the body of the document.")
+MESSAGES = (NOT_FOR_EVENT, NO_RECIPIENT, TEXT_REQUIRED)
+
+
+def storage() -> Path:
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def document_path(name: str) -> Path:
+    return storage() / name
+
+
+def _store(data: bytes, suffix: str) -> str:
+    name = secrets.token_hex(16) + suffix
+    path = storage() / name
+    path.write_bytes(data)
+    # removed again if the transaction rolls back (see services/workflow.py's listeners)
+    db.session.info.setdefault("petitions_new_files", []).append(path)
+    return name
+
+
+def active_template(kind: str) -> tuple[bytes | Path, DocumentTemplate | None]:
+    row = db.session.scalar(db.select(DocumentTemplate).where(DocumentTemplate.kind == kind,
+                                                              DocumentTemplate.active.is_(True))
+                            .order_by(DocumentTemplate.version.desc()))
+    if row is None:
+        return builtin_template(kind), None
+    return document_path(row.stored_name), row
+
+
+def default_signer(agency_id: int) -> str:
+    """The head of the agency signs, if there is exactly one; else the officer fills it in."""
+    from ...models import UserRole
+    heads = list(db.session.scalars(db.select(User.full_name).join(UserRole)
+                                    .where(User.agency_id == agency_id, User.active.is_(True),
+                                           UserRole.role == Role.HEAD.value)))
+    return heads[0] if len(heads) == 1 else ""
+
+
+def offered_for_event(case: Case, event: CaseEvent) -> list[DocKind]:
+    return kinds_for_event(case.kind, event.event)
+
+
+def _render(kind: DocKind, *, case: Case | None, event: CaseEvent | None, urging, recipient, variant: str,
+            agency, number: int, symbol: str, dated_on: date, signer_name: str, capacity: str,
+            text: str | None) -> tuple[bytes, DocumentTemplate | None]:
+    ctx = ctx_mod.base_context(kind, case.kind if case else "*", agency, number=number, symbol=symbol,
+                               dated_on=dated_on, recipient=recipient, signer_name=signer_name, capacity=capacity,
+                               text=text)
+    if urging is not None:
+        ctx = ctx_mod.urging_context(ctx, urging)
+    else:
+        ctx = ctx_mod.case_context(ctx, kind, case, event, recipient)
+        if variant == "pseudonymised":
+            ctx = ctx_mod.pseudonymise(ctx, case)
+    template, row = active_template(kind.key)
+    data = render_docx(template, ctx)
+    if case is not None and variant == "pseudonymised":
+        xml = docx_text(data).lower()
+        leaked = [v for v in ctx_mod.identity_values(case) if v.lower() in xml]
+        if leaked:  # a template that writes the identity some other way: refuse, never send
+            raise IdentityLeak("the pseudonymised copy still names the denouncer")
+    return data, row
+
+
+def _recipient(kind: DocKind, case_kind: str, key: str):
+    for r in recipients_for(kind, case_kind):
+        if r.key == key:
+            return r
+    raise DocumentError(NO_RECIPIENT)
+
+
+def issue_document(kind_key: str, *, user: User, today: date, recipient: str, case: Case | None = None,
+                   event: CaseEvent | None = None, urging=None, signer_name: str = "", capacity: str = "head",
+                   text: str | None = None) -> IssuedDocument:
+    """Number, render and store a new document. Flushes; the caller commits, then calls make_pdf."""
+    kind = BY_KEY.get(kind_key)
+    if kind is None:
+        raise DocumentError(NOT_FOR_EVENT)
+    if urging is not None:
+        if kind.key != "urging_letter":
+            raise DocumentError(NOT_FOR_EVENT)
+        agency, case_kind, confidential = urging.created_by.agency, "*", any(
+            c.identity_is_confidential for c in urging.cases)
+    else:
+        if event is None or event.case_id != case.id or not kind.produced_by(case.kind, event.event):
+            raise DocumentError(NOT_FOR_EVENT)
+        agency, case_kind, confidential = case.agency, case.kind, case.identity_is_confidential
+    rec = _recipient(kind, case_kind, recipient)
+    if kind.needs_text and not (text or "").strip():
+        raise DocumentError(TEXT_REQUIRED)
+    variant = "pseudonymised" if urging is not None and confidential else variant_for(rec, confidential)
+    number, prefix = take_number(agency.id, today.year, ctx_mod.symbol_prefix_of(agency))
+    symbol = ctx_mod.symbol_for(number, kind.type_abbr, prefix)
+    data, template = _render(kind, case=case, event=event, urging=urging, recipient=rec, variant=variant,
+                             agency=agency, number=number, symbol=symbol, dated_on=today,
+                             signer_name=signer_name, capacity=capacity, text=text)
+    doc = IssuedDocument(
+        case_id=case.id if case else None, event_id=event.id if event else None,
+        urging_id=urging.id if urging is not None else None, agency_id=agency.id, kind=kind.key, number=number,
+        year=today.year, dated_on=today, symbol=symbol, version=1, recipient=rec.key,
+        recipient_label=rec.doc_label, variant=variant, docx_name=_store(data, ".docx"), docx_sha256=sha256(data),
+        template_id=template.id if template else None, issued_by_id=user.id,
+    )
+    db.session.add(doc)
+    db.session.flush()
+    _record(doc, user, today, "issue_document")
+    return doc
+
+
+def reissue_document(old: IssuedDocument, *, user: User, today: date, signer_name: str = "",
+                     capacity: str = "head", text: str | None = None) -> IssuedDocument:
+    """A new version under the same number, from the case's data and template as they are now.
+    The old version and its file stay."""
+    kind = BY_KEY[old.kind]
+    case = db.session.get(Case, old.case_id) if old.case_id else None
+    event = db.session.get(CaseEvent, old.event_id) if old.event_id else None
+    urging = None
+    if old.urging_id:
+        from ...models import Urging
+        urging = db.session.get(Urging, old.urging_id)
+    if kind.needs_text and not (text or "").strip():
+        raise DocumentError(TEXT_REQUIRED)
+    rec = _recipient(kind, case.kind if case else "*", old.recipient)
+    data, template = _render(kind, case=case, event=event, urging=urging, recipient=rec, variant=old.variant,
+                             agency=old.agency, number=old.number, symbol=old.symbol, dated_on=old.dated_on,
+                             signer_name=signer_name, capacity=capacity, text=text)
+    version = db.session.scalar(db.select(func.max(IssuedDocument.version)).where(
+        IssuedDocument.agency_id == old.agency_id, IssuedDocument.year == old.year,
+        IssuedDocument.number == old.number)) + 1
+    doc = IssuedDocument(
+        case_id=old.case_id, event_id=old.event_id, urging_id=old.urging_id, agency_id=old.agency_id,
+        kind=old.kind, number=old.number, year=old.year, dated_on=old.dated_on, symbol=old.symbol,
+        version=version, supersedes_id=old.id, recipient=old.recipient, recipient_label=old.recipient_label,
+        variant=old.variant, docx_name=_store(data, ".docx"), docx_sha256=sha256(data),
+        template_id=template.id if template else None, issued_by_id=user.id,
+    )
+    db.session.add(doc)
+    db.session.flush()
+    _record(doc, user, today, "reissue_document")
+    return doc
+
+
+def _record(doc: IssuedDocument, user: User, today: date, action: str) -> None:
+    details = {"document": doc.id, "kind": doc.kind, "symbol": doc.symbol, "version": doc.version,
+               "variant": doc.variant, "recipient": doc.recipient, "sha256": doc.docx_sha256}
+    if doc.case_id:
+        case = db.session.get(Case, doc.case_id)
+        db.session.add(CaseEvent(case_id=doc.case_id, acted_on=today, actor_id=user.id, event=action,
+                                 from_status=case.status, to_status=case.status, is_public=False, data=details))
+    db.session.add(AuditLog(user_id=user.id, action=action, object_type="issued_document", object_id=str(doc.id),
+                            details=details))
+
+
+def make_pdf(doc: IssuedDocument) -> bool:
+    """Convert the stored DOCX to PDF (after the issuing commit). Flushes; True if made."""
+    data = document_path(doc.docx_name).read_bytes()
+    try:
+        pdf = docx_to_pdf(data, current_app.config.get("DOCUMENTS_SOFFICE", "soffice"))
+    except PdfError as error:
+        doc.pdf_error = str(error)[:300]
+        db.session.flush()
+        return False
+    doc.pdf_name, doc.pdf_sha256, doc.pdf_error = _store(pdf, ".pdf"), sha256(pdf), None
+    db.session.flush()
+    return True
+
+
+def upload_template(kind_key: str, data: bytes, filename: str, user: User) -> DocumentTemplate:
+    """Store an administrator's template, after checking it renders with a sample case; activate it."""
+    if kind_key not in BY_KEY:
+        raise DocumentError(NOT_FOR_EVENT)
+    render_docx(data, ctx_mod.sample_context())  # raises RenderError
+    version = (db.session.scalar(db.select(func.max(DocumentTemplate.version))
+                                 .where(DocumentTemplate.kind == kind_key)) or 0) + 1
+    for row in db.session.scalars(db.select(DocumentTemplate).where(DocumentTemplate.kind == kind_key,
+                                                                     DocumentTemplate.active.is_(True))):
+        row.active = False
+    row = DocumentTemplate(kind=kind_key, version=version, stored_name=_store(data, ".docx"),
+                           original_name=filename[:255], sha256=sha256(data), uploaded_by_id=user.id, active=True)
+    db.session.add(row)
+    db.session.flush()
+    db.session.add(AuditLog(user_id=user.id, action="upload_document_template", object_type="document_template",
+                            object_id=str(row.id), details={"kind": kind_key, "version": version,
+                                                            "sha256": row.sha256, "file": filename[:255]}))
+    return row
+
+
+def revert_template(kind_key: str, user: User) -> None:
+    """Back to the built-in template: every uploaded one for the kind is deactivated (kept)."""
+    for row in db.session.scalars(db.select(DocumentTemplate).where(DocumentTemplate.kind == kind_key,
+                                                                     DocumentTemplate.active.is_(True))):
+        row.active = False
+    db.session.add(AuditLog(user_id=user.id, action="revert_document_template", object_type="document_template",
+                            object_id=None, details={"kind": kind_key}))
+    db.session.flush()

@@ -1,0 +1,412 @@
+"""The pseudonymised copy ("hồ sơ bút danh") of a letter for the verification team.
+
+The identity fields are left out, every occurrence of the filers' names, ID numbers,
+phones, e-mails and addresses in the letter's text is blacked out (accent- and
+case-insensitive for words, any spacing for numbers), and so are the passages an
+officer marked. Attachments: withheld whole, or (PDF) with pages withheld; kept PDF pages
+are read back and a page that still names the filer stops the preparation, telling the
+officer which page to withhold. Photos lose their metadata (EXIF, comments); Word files
+and photos cannot be read by the system, so they are withheld unless the officer chooses
+to include them after looking.
+
+Functions flush, never commit; each preparation writes an audit record.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from .. import labels
+from ..extensions import db
+from ..models import Attachment, AuditLog, Case, User
+from ..models.privacy import PseudonymisedCopy, Redaction
+from .codes import format_code
+from .crypto import normalise_id
+from .search import fold
+
+COPY_FOLDER = "pseudonymised"
+EXTENSIONS = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic",
+              "application/msword": ".doc",
+              "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx"}
+# what the system can read back and check for the filer's identity
+CHECKED = {"application/pdf"}
+PASSAGE_MAX = 2000
+
+IDENTITY_LEFT_IN_PAGE = _l("File %(n)d, page %(page)d still names the filer: withhold that page.")
+IDENTITY_LEFT_IN_FILE = _l("File %(n)d still names the filer (in its text or properties): withhold it.")
+BAD_PAGES = _l("Pages of file %(n)d: give page numbers between 1 and %(count)d, e.g. 2, 4-5.")
+PDF_UNREADABLE = _l("File %(n)d cannot be read as a PDF: withhold it or include it whole.")
+
+
+class VerificationError(ValueError):
+    pass
+
+
+# --- what to hide -------------------------------------------------------------------------
+
+def _fold_char(ch: str) -> str:
+    out = fold(ch) if not ch.isspace() else " "
+    return out if len(out) == 1 else (ch.lower()[:1] or " ")
+
+
+def _folded(text: str) -> str:
+    """Accent-free lower case, one character for one character (positions match ``text``)."""
+    return "".join(_fold_char(c) for c in text)
+
+
+def identity_terms(case: Case) -> list[str]:
+    """Everything that names a filer of this case, as stored."""
+    terms = []
+    for p in case.parties:
+        terms += [t for t in (p.full_name, p.id_number, p.phone, p.email, p.address) if t and t.strip()]
+    return terms
+
+
+def _spans_for_words(text: str, folded: str, term: str) -> list[tuple[int, int]]:
+    words = fold(term).split()
+    if not words:
+        return []
+    pattern = re.compile(r"(?<![0-9a-z])" + r"\s+".join(re.escape(w) for w in words) + r"(?![0-9a-z])")
+    return [m.span() for m in pattern.finditer(folded)]
+
+
+def _spans_for_number(text: str, number: str) -> list[tuple[int, int]]:
+    digits = normalise_id(number)
+    if len(digits) < 6:
+        return []
+    pattern = re.compile(r"(?<!\d)" + r"[\s.\-]*".join(digits) + r"(?!\d)")
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def _spans(text: str, case: Case, passages: list[str]) -> tuple[list[tuple[int, int]], int, int]:
+    folded = _folded(text)
+    manual, auto = [], []
+    for passage in passages:
+        manual += _spans_for_words(text, folded, passage)
+        start = 0
+        while (i := text.find(passage, start)) >= 0:  # exactly as marked, punctuation and all
+            manual.append((i, i + len(passage)))
+            start = i + 1
+    for p in case.parties:
+        for value in (p.full_name, p.email, p.address):
+            if value:
+                auto += _spans_for_words(text, folded, value)
+        for value in (p.id_number, p.phone):
+            if value:
+                auto += _spans_for_number(text, value)
+                auto += _spans_for_words(text, folded, value)
+    return manual + auto, len(manual), len(auto)
+
+
+def redact(text: str | None, case: Case, passages: list[str]) -> tuple[str, int, int]:
+    """The text with the marked passages and the filers' identity blacked out; the counts
+    of manual and automatic hits."""
+    if not text:
+        return text or "", 0, 0
+    text = unicodedata.normalize("NFC", text)
+    spans, n_manual, n_auto = _spans(text, case, passages)
+    if not spans:
+        return text, 0, 0
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    mark = _("[redacted]")
+    out, last = [], 0
+    for start, end in merged:
+        out += [text[last:start], mark]
+        last = end
+    out.append(text[last:])
+    return "".join(out), n_manual, n_auto
+
+
+def names_filer(text: str, case: Case) -> bool:
+    """Does this text (a page, a file's properties) still contain a filer's identity?"""
+    if not text:
+        return False
+    folded = " ".join(fold(text).split())
+    digits = normalise_id(text)
+    for term in identity_terms(case):
+        t = " ".join(fold(term).split())
+        if len(t) >= 4 and not t.replace(" ", "").isdigit() and t in folded:
+            return True
+        d = normalise_id(term)
+        if len(d) >= 6 and len(d) >= len(term.replace(" ", "")) - 3 and d in digits:
+            return True
+    return False
+
+
+# --- the officer's choices ------------------------------------------------------------------
+
+def passages_of(case: Case) -> list[Redaction]:
+    return list(db.session.scalars(db.select(Redaction).where(Redaction.case_id == case.id,
+                                                             Redaction.attachment_id.is_(None))
+                                   .order_by(Redaction.id)))
+
+
+def attachment_choices(case: Case) -> dict[int, Redaction | None]:
+    """attachment id -> its Redaction row (withheld whole, or pages), or None (included)."""
+    rows = db.session.scalars(db.select(Redaction).where(Redaction.case_id == case.id,
+                                                        Redaction.attachment_id.is_not(None)))
+    by_id = {r.attachment_id: r for r in rows}
+    return {a.id: by_id.get(a.id) for a in case.attachments}
+
+
+def default_withheld(att: Attachment) -> bool:
+    """Files the system cannot read back start withheld: the officer looks, then includes."""
+    return att.mime_type not in CHECKED
+
+
+def add_passage(case: Case, user: User, passage: str) -> Redaction:
+    row = Redaction(case_id=case.id, passage=unicodedata.normalize("NFC", passage.strip())[:PASSAGE_MAX],
+                    created_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    _audit(user, "add_redaction", case, redaction=row.id)
+    return row
+
+
+def remove_passage(case: Case, user: User, redaction_id: int) -> None:
+    row = db.session.get(Redaction, redaction_id)
+    if row is None or row.case_id != case.id or row.attachment_id is not None:
+        raise LookupError(redaction_id)
+    db.session.delete(row)
+    db.session.flush()
+    _audit(user, "remove_redaction", case, redaction=redaction_id)
+
+
+def parse_pages(spec: str, count: int, n: int) -> list[int]:
+    """ "2, 4-5" -> [2, 4, 5], checked against the PDF's page count."""
+    pages: set[int] = set()
+    for part in (spec or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            if "-" in part:
+                a, b = (int(x) for x in part.split("-", 1))
+                pages.update(range(a, b + 1))
+            else:
+                pages.add(int(part))
+        except ValueError:
+            raise VerificationError(str(BAD_PAGES % {"n": n, "count": count})) from None
+    if not pages or min(pages) < 1 or max(pages) > count:
+        raise VerificationError(str(BAD_PAGES % {"n": n, "count": count}))
+    return sorted(pages)
+
+
+def set_attachment_choice(case: Case, user: User, att: Attachment, choice: str, pages: list[int] | None) -> None:
+    """choice: 'include', 'withhold' (whole) or 'pages' (PDF pages listed in ``pages``)."""
+    db.session.execute(db.delete(Redaction).where(Redaction.case_id == case.id, Redaction.attachment_id == att.id))
+    if choice == "withhold" or (choice == "pages" and pages):
+        db.session.add(Redaction(case_id=case.id, attachment_id=att.id, created_by_id=user.id,
+                                 pages=pages if choice == "pages" else None))
+    elif choice == "include" and default_withheld(att):
+        # an unreadable file the officer chose to include: remember that it was looked at
+        db.session.add(Redaction(case_id=case.id, attachment_id=att.id, created_by_id=user.id, pages=[]))
+    db.session.flush()
+    _audit(user, "set_attachment_redaction", case, attachment=att.id, choice=choice, pages=pages or [])
+
+
+def effective_choice(att: Attachment, row: Redaction | None) -> tuple[str, list[int]]:
+    """('include'|'withhold'|'pages', pages) as the copy will apply it."""
+    if row is None:
+        return ("withhold", []) if default_withheld(att) else ("include", [])
+    if row.pages is None:
+        return "withhold", []
+    if row.pages == []:
+        return "include", []
+    return "pages", list(row.pages)
+
+
+def pdf_page_count(att: Attachment) -> int | None:
+    if att.mime_type != "application/pdf":
+        return None
+    try:
+        from pypdf import PdfReader
+        return len(PdfReader(_path(att)).pages)
+    except Exception:  # a damaged PDF: the officer withholds it or includes it whole
+        return None
+
+
+# --- building the copy -----------------------------------------------------------------------
+
+@dataclass
+class Built:
+    data: bytes
+    summary: dict
+
+
+def _path(att: Attachment) -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
+
+
+def _kept_pdf(att: Attachment, withheld: list[int], n: int, case: Case) -> tuple[bytes, int]:
+    from pypdf import PdfReader, PdfWriter
+    try:
+        reader = PdfReader(_path(att))
+        pages = list(reader.pages)
+    except Exception:
+        raise VerificationError(str(PDF_UNREADABLE % {"n": n})) from None
+    writer = PdfWriter()  # a new document: the original's properties (author, title) stay behind
+    kept = 0
+    for number, page in enumerate(pages, start=1):
+        if number in withheld:
+            continue
+        try:
+            text = page.extract_text() or ""
+        except Exception:
+            text = ""
+        if names_filer(text, case):
+            raise VerificationError(str(IDENTITY_LEFT_IN_PAGE % {"n": n, "page": number}))
+        writer.add_page(page)
+        kept += 1
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue(), kept
+
+
+def _without_photo_metadata(data: bytes, mime: str) -> bytes:
+    """JPEG: drop APPn (EXIF, XMP…) and COM segments; PNG: drop text and EXIF chunks."""
+    if mime == "image/jpeg" and data[:2] == b"\xff\xd8":
+        out, i = [data[:2]], 2
+        while i + 4 <= len(data) and data[i] == 0xFF:
+            marker = data[i + 1]
+            if marker == 0xDA:  # start of scan: the image data follows
+                break
+            length = int.from_bytes(data[i + 2:i + 4], "big")
+            segment = data[i:i + 2 + length]
+            if not (0xE1 <= marker <= 0xEF or marker == 0xFE):  # keep APP0 (JFIF) and the image tables
+                out.append(segment)
+            i += 2 + length
+        out.append(data[i:])
+        return b"".join(out)
+    if mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n":
+        out, i = [data[:8]], 8
+        while i + 8 <= len(data):
+            length = int.from_bytes(data[i:i + 4], "big")
+            kind = data[i + 4:i + 8]
+            chunk = data[i:i + 12 + length]
+            if kind not in (b"tEXt", b"iTXt", b"zTXt", b"eXIf", b"tIME"):
+                out.append(chunk)
+            i += 12 + length
+        return b"".join(out)
+    return data
+
+
+def _letter_text(case: Case, passages: list[str]) -> tuple[str, int, int]:
+    title, m1, a1 = redact(case.title, case, passages)
+    content, m2, a2 = redact(case.content, case, passages)
+    respondent, m3, a3 = redact(case.respondent or "", case, passages)
+    filer = _("Filer") if not case.identity_is_confidential else _("Denouncer")
+    lines = [
+        _("PSEUDONYMISED COPY FOR VERIFICATION"),
+        _("The filer's identity has been removed (Law on Denunciations, Art. 47; Law 91/2025 on personal data)."),
+        "",
+        f"{_('Case')}: {format_code(case.tracking_code)}",
+        f"{_('Kind')}: {labels.label(labels.KIND, case.kind)}",
+        f"{_('Date received')}: {case.received_on.strftime('%d/%m/%Y')}",
+        f"{_('Agency')}: {case.agency.name}",
+        f"{_('Commune')}: {case.commune.name if case.commune else ''}",
+        f"{filer}: {case.pseudonym}",
+        f"{_('Subject')}: {title}",
+    ]
+    if respondent:
+        lines.append(f"{_('Decision, act or person concerned')}: {respondent}")
+    lines += ["", f"{_('Content')}:", content, ""]
+    # never true (redact() hides every term): a guard against a regression in the matching
+    if names_filer("\n".join([title, content, respondent]), case):
+        raise VerificationError(str(IDENTITY_LEFT_IN_FILE % {"n": 0}))
+    return "\n".join(lines), m1 + m2 + m3, a1 + a2 + a3
+
+
+def build_copy(case: Case) -> Built:
+    """The ZIP: the redacted letter, the kept attachments, and a list of what was left out."""
+    passages = [r.passage for r in passages_of(case) if r.passage]
+    letter, n_manual, n_auto = _letter_text(case, passages)
+    choices = attachment_choices(case)
+    files, manifest = [], []
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for n, att in enumerate(case.attachments, start=1):
+            choice, pages = effective_choice(att, choices[att.id])
+            name = f"tep-{n}{EXTENSIONS.get(att.mime_type, '')}"
+            if choice == "withhold":
+                manifest.append(_("File %(n)d: withheld.", n=n))
+                files.append({"n": n, "withheld": True})
+                continue
+            if att.mime_type == "application/pdf":
+                data, kept = _kept_pdf(att, pages, n, case)
+                if pages:
+                    manifest.append(_("File %(n)d: pages withheld: %(pages)s.", n=n,
+                                      pages=", ".join(map(str, pages))))
+                else:
+                    manifest.append(_("File %(n)d: included.", n=n))
+                files.append({"n": n, "pages_withheld": pages, "pages_kept": kept})
+            else:
+                data = _without_photo_metadata(_path(att).read_bytes(), att.mime_type)
+                if att.mime_type.startswith("application/vnd.openxmlformats") and names_filer(
+                        _docx_text(data), case):
+                    raise VerificationError(str(IDENTITY_LEFT_IN_FILE % {"n": n}))
+                manifest.append(_("File %(n)d: included whole, checked by the officer.", n=n))
+                files.append({"n": n, "included": True})
+            zf.writestr(name, data)
+        zf.writestr("thu.txt", letter)
+        zf.writestr("danh-muc.txt", "\n".join([_("What was left out of this copy"), "",
+                                                _("Passages blacked out in the text: %(n)d", n=n_manual + n_auto)]
+                                               + manifest) + "\n")
+    return Built(buffer.getvalue(), {"passages": n_manual, "auto": n_auto, "files": files})
+
+
+def _docx_text(data: bytes) -> str:
+    """The words of a Word file and its properties (author, title…)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        parts = [n for n in zf.namelist() if n.startswith(("word/", "docProps/")) and n.endswith(".xml")]
+        return " ".join(re.sub(r"<[^>]+>", " ", zf.read(n).decode("utf-8", "replace")) for n in parts)
+    except (zipfile.BadZipFile, KeyError):
+        return ""
+
+
+def prepare_copy(case: Case, user: User) -> PseudonymisedCopy:
+    """Build the copy, keep it under UPLOAD_FOLDER/pseudonymised, record who prepared it."""
+    built = build_copy(case)
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / COPY_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = secrets.token_hex(20)
+    with open(folder / stored, "xb") as fh:
+        fh.write(built.data)
+    db.session.info.setdefault("petitions_new_files", []).append(folder / stored)
+    row = PseudonymisedCopy(case_id=case.id, stored_name=stored, size=len(built.data),
+                            sha256=hashlib.sha256(built.data).hexdigest(), summary=built.summary,
+                            prepared_by_id=user.id)
+    db.session.add(row)
+    db.session.flush()
+    _audit(user, "prepare_pseudonymised_copy", case, copy=row.id, sha256=row.sha256, **built.summary)
+    return row
+
+
+def copy_path(row: PseudonymisedCopy) -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / COPY_FOLDER / row.stored_name
+
+
+def record_download(row: PseudonymisedCopy, case: Case, user: User) -> None:
+    _audit(user, "download_pseudonymised_copy", case, copy=row.id)
+
+
+def _audit(user: User, action: str, case: Case, **details) -> None:
+    """Audit details never hold the hidden text or the identity: ids and counts only."""
+    db.session.add(AuditLog(user_id=user.id, action=action, object_type="case", object_id=case.tracking_code,
+                            details=details))

@@ -1,0 +1,97 @@
+"""The bare reference: Flask + Flask-SQLAlchemy and nothing of the application.
+
+- ``POST /file``: insert one case-like row (11 columns, in its own table ``bench_ref_cases``)
+  from a JSON body and commit: what filing costs without validation, identity, events,
+  deadlines or the workflow;
+- ``GET /list?agency=ID``: 50 rows of the real ``cases`` table for one agency (the newest),
+  rendered as an HTML table by a Jinja template: what a list page costs without the app.
+
+Run: ``BENCH_DATABASE_URL=postgresql+psycopg://... gunicorn -w 2 scripts.bench.reference_app:app``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import date, datetime, timezone
+
+from flask import Flask, jsonify, render_template_string, request
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+db = SQLAlchemy()
+
+
+class RefCase(db.Model):
+    __tablename__ = "bench_ref_cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(10), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    content: Mapped[str] = mapped_column(Text)
+    commune_code: Mapped[str] = mapped_column(String(10))
+    full_name: Mapped[str] = mapped_column(String(200))
+    id_number: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[date] = mapped_column(Date)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    is_mass: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseRow(db.Model):
+    """Read-only view of the application's ``cases`` table (the columns a list shows)."""
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_code: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(30))
+    received_on: Mapped[date] = mapped_column(Date)
+    agency_id: Mapped[int] = mapped_column(Integer)
+
+
+PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Danh sách</title></head><body>
+<table><thead><tr><th>Mã</th><th>Loại</th><th>Tiêu đề</th><th>Trạng thái</th><th>Ngày nhận</th></tr></thead><tbody>
+{% for c in rows %}<tr><td>{{ c.tracking_code }}</td><td>{{ c.kind }}</td><td>{{ c.title }}</td>
+<td>{{ c.status }}</td><td>{{ c.received_on.strftime('%d/%m/%Y') }}</td></tr>
+{% endfor %}</tbody></table></body></html>"""
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    url = os.environ["BENCH_DATABASE_URL"]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, SQLALCHEMY_ENGINE_OPTIONS={
+        "pool_pre_ping": True,
+        "connect_args": {"options": "-c jit=off -c max_parallel_workers_per_gather=0"}})
+    db.init_app(app)  # the table is made by the benchmark before the workers start (no race between them)
+
+    @app.get("/ping")
+    def ping():
+        return "ok"
+
+    @app.post("/file")
+    def file_case():
+        body = request.get_json()
+        person = body.get("petitioner") or {}
+        row = RefCase(tracking_code=secrets.token_hex(5).upper(), kind=body["kind"], title=body["title"],
+                      content=body["content"], commune_code=body["commune_code"],
+                      full_name=person.get("full_name", ""), id_number=person.get("id_number", ""),
+                      status="received", received_on=date.today(), received_at=datetime.now(timezone.utc),
+                      is_mass=False)
+        db.session.add(row)
+        db.session.commit()
+        return jsonify({"tracking_code": row.tracking_code}), 201
+
+    @app.get("/list")
+    def list_cases():
+        agency = request.args.get("agency", type=int)
+        rows = db.session.scalars(db.select(CaseRow).where(CaseRow.agency_id == agency)
+                                  .order_by(CaseRow.received_on.desc(), CaseRow.id.desc()).limit(50)).all()
+        return render_template_string(PAGE, rows=rows)
+
+    return app
+
+
+app = create_app() if os.environ.get("BENCH_DATABASE_URL") else None

@@ -1,0 +1,83 @@
+"""The hand-written references: what one SQL statement does for the same result."""
+
+# the running time limits due soon or past due, with the case columns the sweep reads
+# (services/alerts.py: _running_batch, all batches at once)
+SWEEP_SELECT = """
+SELECT d.id, d.due_on, d.step, c.id AS case_id, c.kind, c.is_mass, c.agency_id, c.handler_id,
+       c.parent_id, c.link_type, c.tracking_code, c.title
+FROM deadlines d JOIN cases c ON c.id = d.case_id
+WHERE d.completed_on IS NULL AND d.paused_on IS NULL AND d.step NOT IN ('complaint2-filing')
+  AND d.due_on <= :soon_until
+ORDER BY d.due_on, d.id
+"""
+
+# the same alerts written set-based (informative: the sweep also writes notifications and
+# renders a mail per alert, which SQL alone does not)
+SWEEP_INSERT = """
+INSERT INTO alerts (case_id, deadline_id, step, due_on, level, created_at)
+SELECT d.case_id, d.id, d.step, d.due_on,
+       CASE WHEN d.due_on <= :long_before THEN 'long_overdue' WHEN d.due_on < :today THEN 'overdue'
+            WHEN d.due_on = :today THEN 'due_today' ELSE 'due_soon' END, now()
+FROM deadlines d
+WHERE d.completed_on IS NULL AND d.paused_on IS NULL AND d.step NOT IN ('complaint2-filing')
+  AND d.due_on <= :soon_until
+ON CONFLICT DO NOTHING
+"""
+
+_NOT_A_COPY = """(c.link_type IS NULL OR c.link_type NOT IN ('forwarded_from', 'split_from')
+       OR NOT EXISTS (SELECT 1 FROM cases p WHERE p.id = c.parent_id))"""
+
+# target 4, letters: every figure in one pass over the handling limits (services/reports.py)
+LETTERS = f"""
+WITH l AS (
+  SELECT c.agency_id, c.received_on, d.due_on, d.completed_on,
+         (d.completed_on IS NOT NULL AND d.completed_on <= :as_of) AS done
+  FROM deadlines d JOIN cases c ON c.id = d.case_id
+  WHERE d.step = 'letter-handling' AND c.kind IN ('complaint', 'denunciation') AND {_NOT_A_COPY}
+    AND (c.received_on BETWEEN :start AND :end
+         OR (c.received_on < :start AND (d.completed_on IS NULL OR d.completed_on >= :start)))
+)
+SELECT {{group}}
+  count(*) AS letters_total,
+  count(*) FILTER (WHERE received_on >= :start) AS letters_received,
+  count(*) FILTER (WHERE received_on < :start) AS letters_carried_over,
+  count(*) FILTER (WHERE done AND completed_on <= due_on) AS letters_on_time,
+  count(*) FILTER (WHERE done AND completed_on > due_on) AS letters_late,
+  count(*) FILTER (WHERE NOT done AND due_on < :as_of) AS letters_open_overdue,
+  count(*) FILTER (WHERE NOT done AND due_on >= :as_of) AS letters_open
+FROM l {{group_by}}
+"""
+
+# target 4, cases within competence: the resolving event looked up once per case
+CASES = """
+WITH k AS (
+  SELECT c.agency_id, c.outcome, d.started_on, d.due_on, d.completed_on, d.paused_on,
+         (d.completed_on IS NOT NULL AND d.completed_on <= :as_of) AS ended,
+         EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.event IN ('decide', 'conclude', 'answer')
+                 AND e.acted_on = d.completed_on) AS resolving
+  FROM deadlines d JOIN cases c ON c.id = d.case_id
+  WHERE d.step IN ('complaint-resolution', 'complaint2-resolution', 'denunciation-resolution')
+    AND c.kind IN ('complaint', 'denunciation')
+    AND d.started_on <= :end AND (d.completed_on IS NULL OR d.completed_on >= :start)
+)
+SELECT {group}
+  count(*) AS cases_total,
+  count(*) FILTER (WHERE started_on < :start) AS cases_carried_over,
+  count(*) FILTER (WHERE started_on >= :start) AS cases_new,
+  count(*) FILTER (WHERE ended AND resolving) AS cases_resolved,
+  count(*) FILTER (WHERE ended AND resolving AND completed_on <= due_on) AS cases_resolved_on_time,
+  count(*) FILTER (WHERE ended AND resolving AND completed_on > due_on) AS cases_resolved_late,
+  count(*) FILTER (WHERE ended AND NOT resolving) AS cases_withdrawn,
+  count(*) FILTER (WHERE NOT ended) AS cases_open,
+  count(*) FILTER (WHERE NOT ended AND paused_on IS NULL AND due_on < :as_of) AS cases_open_overdue,
+  count(*) FILTER (WHERE ended AND resolving AND outcome IN ('annul', 'correct')) AS verdict_correct,
+  count(*) FILTER (WHERE ended AND resolving AND outcome IN ('amend', 'partly_correct')) AS verdict_partly_correct,
+  count(*) FILTER (WHERE ended AND resolving AND outcome IN ('uphold', 'wrong')) AS verdict_wrong
+FROM k {group_by}
+"""
+
+
+def grouped(template: str, by_agency: bool) -> str:
+    if by_agency:
+        return template.format(group="agency_id,", group_by="GROUP BY agency_id")
+    return template.format(group="", group_by="")
