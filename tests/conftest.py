@@ -80,6 +80,8 @@ def app(tmp_path_factory, worker):
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": 1,  # nothing listens: a test that sends mail starts the SMTP server fixture
         "MAIL_TIMEOUT": 2,
+        # cheap Argon2id: the suite signs in thousands of times (production keeps the defaults)
+        "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
     })
     with app.app_context():
         db.create_all()

@@ -61,6 +61,20 @@ def _convert_visitors(transform):
                      [{"id": r[0], "v": transform(r[1])} for r in rows])
 
 
+def _convert_notifications(transform):
+    """A filer's mail keeps the filer's own address: notifications.email is sealed too."""
+    bind = op.get_bind()
+    last = 0
+    while True:
+        rows = bind.execute(sa.text("SELECT id, email FROM notifications WHERE id > :last AND email IS NOT NULL "
+                                    "ORDER BY id LIMIT :n"), {"last": last, "n": BATCH}).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        bind.execute(sa.text("UPDATE notifications SET email = :v WHERE id = :id"),
+                     [{"id": r[0], "v": transform(r[1])} for r in rows])
+
+
 def upgrade():
     with op.batch_alter_table('parties', schema=None) as batch_op:
         for name, old in OLD_TYPES.items():
@@ -82,6 +96,14 @@ def upgrade():
         from petitions.services import crypto
         app = current_app._get_current_object()
         _convert_visitors(lambda v: crypto.encrypt(v, app))
+
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.alter_column('email', existing_type=sa.String(200), type_=sa.Text(), existing_nullable=True)
+    if _has_rows("notifications"):
+        from flask import current_app
+        from petitions.services import crypto
+        app = current_app._get_current_object()
+        _convert_notifications(lambda v: crypto.encrypt(v, app))
 
     op.create_table('redactions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -122,6 +144,13 @@ def upgrade():
 
 
 def downgrade():
+    if _has_rows("notifications"):
+        from flask import current_app
+        from petitions.services import crypto
+        app = current_app._get_current_object()
+        _convert_notifications(lambda v: crypto.decrypt(v, app))
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.alter_column('email', existing_type=sa.Text(), type_=sa.String(200), existing_nullable=True)
     if _has_rows("reception_visits"):
         from flask import current_app
         from petitions.services import crypto

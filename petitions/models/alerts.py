@@ -8,7 +8,7 @@ from sqlalchemy import (JSON, CheckConstraint, Date, ForeignKey, Index, Integer,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .types import UTCDateTime, utcnow
+from .types import EncryptedText, UTCDateTime, utcnow
 
 LEVELS = ("due_soon", "due_today", "overdue", "long_overdue")
 
@@ -52,7 +52,9 @@ class Notification(db.Model):
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    email: Mapped[str | None] = mapped_column(String(200))  # where the mail goes (None: in the app only)
+    # where the mail goes (None: in the app only); sealed like the parties' identity, since a
+    # filer's mail carries the (possibly confidential) filer's own address
+    email: Mapped[str | None] = mapped_column(EncryptedText)
     kind: Mapped[str] = mapped_column(String(30))  # an alert level, or 'case_update' for a filer
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)

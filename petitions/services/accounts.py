@@ -28,9 +28,30 @@ from ..models.types import utcnow
 from ..models.users import LoginEvent, RecoveryCode
 from ..workflow.states import Role
 
-_hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
-# verifying against this keeps the time of an unknown user equal to a known one
-_DUMMY = _hasher.hash("not a password")
+# Argon2id with the library's recommended parameters (64 MiB, 3 passes); ARGON2_PARAMS
+# overrides them (the test suite uses cheap ones: its thousands of sign-ins are not attacks)
+_HASHERS: dict[tuple, tuple[PasswordHasher, str]] = {}
+
+
+def _hasher_and_dummy() -> tuple[PasswordHasher, str]:
+    from flask import current_app, has_app_context
+    params = (current_app.config.get("ARGON2_PARAMS") if has_app_context() else None) or {}
+    key = tuple(sorted(params.items()))
+    if key not in _HASHERS:
+        hasher = PasswordHasher(**params)
+        # verifying against the dummy keeps the time of an unknown user equal to a known one
+        _HASHERS[key] = (hasher, hasher.hash("not a password"))
+    return _HASHERS[key]
+
+
+class _Hasher:
+    """The configured hasher, looked up at each use."""
+
+    def __getattr__(self, name):
+        return getattr(_hasher_and_dummy()[0], name)
+
+
+_hasher = _Hasher()
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
@@ -215,7 +236,7 @@ def authenticate(username: str, password: str, *, max_failures: int, lock_second
     now = utcnow()
     if user is None:
         try:
-            _hasher.verify(_DUMMY, password or "")
+            _hasher.verify(_hasher_and_dummy()[1], password or "")
         except VerificationError:
             pass
         return SignIn(None)

@@ -96,6 +96,12 @@ def _insert_ignore(table, rows: list[dict], conflict: list[str], returning):
                     f"FROM json_to_recordset(CAST(:rows AS json)) AS src({spec}) "
                     f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING "
                     f"RETURNING {', '.join(quote(c.name) for c in returning)}")
+        # raw SQL skips the column types: seal the encrypted columns (notifications.email) here
+        from ..models.types import EncryptedText
+        sealed = [name for name in rows[0] if isinstance(table.c[name].type, EncryptedText)]
+        if sealed:
+            seal = table.c[sealed[0]].type.process_bind_param
+            rows = [{**row, **{name: seal(row[name], dialect) for name in sealed}} for row in rows]
         payload = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
         return [tuple(r) for r in db.session.execute(stmt, {"rows": payload}).all()]
     from sqlalchemy.dialects.sqlite import insert

@@ -410,3 +410,35 @@ def _audit(user: User, action: str, case: Case, **details) -> None:
     """Audit details never hold the hidden text or the identity: ids and counts only."""
     db.session.add(AuditLog(user_id=user.id, action=action, object_type="case", object_id=case.tracking_code,
                             details=details))
+
+
+def shown_text(text: str | None, case: Case, user) -> str | None:
+    """A letter's own words (title, content) as this user may see them: unchanged when the
+    filer's identity is not confidential or the user may see it, otherwise with the
+    denouncer's name, ID number, phone, e-mail and address blacked out. Lists should call
+    :func:`load_filers` first, so the parties are read in one statement."""
+    from ..permissions import can_view_identity
+    if not text or not case.identity_is_confidential or can_view_identity(user, case):
+        return text
+    return redact(text, case, [])[0]
+
+
+def load_filers(cases, user, chunk: int = 500) -> None:
+    """Read, in one statement per ``chunk`` cases, the parties of the listed cases whose
+    text :func:`shown_text` will black out for this user (confidential cases only)."""
+    from collections import defaultdict
+
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from ..models import Party
+    from ..permissions import can_view_identity
+    need = [c for c in cases if c.identity_is_confidential and "parties" not in c.__dict__
+            and not can_view_identity(user, c)]
+    for i in range(0, len(need), chunk):
+        part = need[i:i + chunk]
+        by_case = defaultdict(list)
+        for p in db.session.scalars(db.select(Party).where(Party.case_id.in_([c.id for c in part]))
+                                    .order_by(Party.case_id, Party.position)):
+            by_case[p.case_id].append(p)
+        for c in part:
+            set_committed_value(c, "parties", by_case[c.id])

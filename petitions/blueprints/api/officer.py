@@ -15,6 +15,7 @@ from ...permissions import can_view_case
 from ...services.codes import normalize
 from ...services.queries import CaseFilter, page_of_cases
 from ...services.tokens import user_for_token
+from ...services.verification import load_filers, shown_text
 from ...services.workflow import ConflictError, apply_transition, available_actions
 from ...web import local_today
 from ...workflow.engine import (ActDateError, EventNotAllowed, FieldError, RoleNotAllowed, TransitionError,
@@ -47,17 +48,17 @@ def _deadline(d) -> dict:
             "explanation": [labels.tr_message(line) for line in (d.explanation or [])]}
 
 
-def _summary(case: Case, next_due) -> dict:
+def _summary(case: Case, next_due, user) -> dict:
     return {"tracking_code": case.tracking_code, "kind": case.kind, "status": case.status,
-            "title": case.title, "received_on": _iso(case.received_on), "agency": case.agency.code,
+            "title": shown_text(case.title, case, user), "received_on": _iso(case.received_on), "agency": case.agency.code,
             "commune": case.commune.code if case.commune else None, "next_due_on": _iso(next_due),
             "overdue": bool(next_due and next_due < local_today()), "version": case.version}
 
 
 def _detail(case: Case, user) -> dict:
-    out = _summary(case, case.running_deadline.due_on if case.running_deadline else None)
+    out = _summary(case, case.running_deadline.due_on if case.running_deadline else None, user)
     out.update({
-        "content": case.content, "respondent": case.respondent, "channel": case.channel,
+        "content": shown_text(case.content, case, user), "respondent": case.respondent, "channel": case.channel,
         "handler": case.handler.username if case.handler else None, "outcome": case.outcome,
         "deadlines": [_deadline(d) for d in case.deadlines],
         "events": [{"event": e.event, "date": _iso(e.acted_on), "from_status": e.from_status,
@@ -100,7 +101,8 @@ def list_cases():
                    commune=args.get("commune") or None,
                    overdue_on=local_today() if overdue in ("1", "true") else None)
     rows, total = page_of_cases(g.api_user, f, page, 50)
-    return jsonify({"total": total, "page": page, "cases": [_summary(c, due) for c, due in rows]})
+    load_filers([c for c, _due in rows], g.api_user)
+    return jsonify({"total": total, "page": page, "cases": [_summary(c, due, g.api_user) for c, due in rows]})
 
 
 def _case_for(code: str):

@@ -21,6 +21,7 @@ from ...services.calendar import get_calendar
 from ...services.intake import submit_case
 from ...services.workflow import available_actions, record_withdrawals
 from ...services.queries import CaseFilter, case_list_query, ordered, page_of_cases
+from ...services.verification import load_filers, shown_text
 from ...web import local_today
 from ...workflow.engine import FieldError
 from ...workflow.states import Channel, Kind, Role
@@ -51,10 +52,13 @@ def queue():
     page = max(request.args.get("page", 1, type=int), 1)
     size = current_app.config["PAGE_SIZE"]
     rows, total = page_of_cases(current_user, f, page, size)
+    # a denouncer's name typed into the title is blacked out for who may not see the identity
+    load_filers([c for c, _due in rows], current_user)
+    titles = {c.id: shown_text(c.title, c, current_user) for c, _due in rows}
     pages = max((total + size - 1) // size, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     from .urgings import open_urgings_for
-    return render_template("reception/queue.html", form=form, rows=rows, total=total, page=page,
+    return render_template("reception/queue.html", form=form, rows=rows, titles=titles, total=total, page=page,
                            pages=pages, args=args, calendar=get_calendar(),
                            urgings=open_urgings_for(current_user.agency_id))
 
@@ -67,9 +71,11 @@ def export_cases():
     writer = csv.writer(out)
     writer.writerow([_("Tracking code"), _("Kind"), _("Subject"), _("Date received"), _("Channel"),
                      _("Status"), _("Agency"), _("Commune"), _("Next due date")])
-    result = db.session.execute(ordered(case_list_query(current_user, f), f))
+    result = db.session.execute(ordered(case_list_query(current_user, f), f)).all()
+    load_filers([c for c, _due in result], current_user)
     for case, next_due in result:
-        writer.writerow([format_code(case.tracking_code), labels.label(labels.KIND, case.kind), _cell(case.title),
+        writer.writerow([format_code(case.tracking_code), labels.label(labels.KIND, case.kind),
+                         _cell(shown_text(case.title, case, current_user) or ""),
                          case.received_on.strftime("%d/%m/%Y"), labels.label(labels.CHANNEL, case.channel),
                          labels.label(labels.STATUS, case.status), case.agency.name,
                          case.commune.name if case.commune else "",
@@ -151,11 +157,22 @@ def download_attachment(attachment_id: int):
     # a denunciation's papers can reveal the denouncer (handwriting, signature)
     if not can_view_identity(current_user, att.case):
         abort(403)
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
+    if not path.is_file():
+        # deleted by the end of the retention period (flask privacy anonymise): gone for good
+        from ...models import CaseAnonymisation
+        anonymised = db.session.scalar(db.select(CaseAnonymisation.case_id)
+                                       .where(CaseAnonymisation.case_id == att.case_id).limit(1)) is not None
+        current_app.logger.warning("attachment %s of case %s: file missing (anonymised: %s)",
+                                   att.id, att.case_id, anonymised)
+        message = (_("This file is no longer kept: it was deleted when the case's personal data were "
+                     "anonymised at the end of the retention period.") if anonymised else
+                   _("This file is no longer on the server. Please tell the system administrator."))
+        return render_template("error.html", status=410, message=message), 410
     if att.case.identity_is_confidential:
         db.session.add(IdentityAccess(case_id=att.case_id, user_id=current_user.id, context="attachment",
                                       reason=att.original_name))
         db.session.commit()
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
     return send_file(path, mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
 
 

@@ -28,6 +28,12 @@ def without_filer(text: str | None, case) -> str | None:
     return svc.redact(text, case, [])[0]
 
 
+@bp.app_template_filter("shown")
+def shown(text: str | None, case) -> str | None:
+    """A letter's words as the signed-in officer may see them (services/verification.shown_text)."""
+    return svc.shown_text(text, case, current_user)
+
+
 def _preparer_case(code: str):
     case = _case_or_abort(code)  # 404 / 403 by can_view_case
     if not can_view_identity(current_user, case):
