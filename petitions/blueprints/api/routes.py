@@ -85,10 +85,12 @@ def create_case():
     if not form.validate():
         return jsonify({"errors": flat_errors(form.errors)}), 422
     case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today()))
-    db.session.commit()
+    # the answer is built before the commit: once the letter is stored, nothing but sending
+    # the receipt is left (a database outage right after the commit would otherwise answer
+    # 503 for a stored letter and the citizen would file it twice)
     view = public_view(case)
     handling = next(s for s in view["running_steps"] if s["step"] == "letter-handling")
-    return jsonify({
+    body = {
         "tracking_code": case.tracking_code,
         "access_key": key,
         "status": case.status,
@@ -96,7 +98,9 @@ def create_case():
         "received_on": case.received_on.isoformat(),
         "handling_due_on": handling["due_on"].isoformat(),
         "running_steps": _json_dates(view["running_steps"]),
-    }), 201
+    }
+    db.session.commit()
+    return jsonify(body), 201
 
 
 @bp.get("/cases/<code>")
