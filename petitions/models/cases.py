@@ -32,6 +32,8 @@ class Case(db.Model):
         CheckConstraint(f"channel IN ({_in(Channel)})", name="channel"),
         Index("ix_cases_agency_received", "agency_id", "received_on"),
         Index("ix_cases_agency_status", "agency_id", "status"),
+        # the officer queue: an agency's cases, most urgent first (next_due_on ASC NULLS LAST, id)
+        Index("ix_cases_agency_next_due", "agency_id", "next_due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,6 +76,9 @@ class Case(db.Model):
     withdrawal_received: Mapped[bool] = mapped_column(Boolean, default=False)
     decided_on: Mapped[date | None] = mapped_column(Date)
     last_event_on: Mapped[date | None] = mapped_column(Date)
+    # the nearest due date of the running (not completed, not paused, not the filer's)
+    # limits, NULL when none: kept by services/workflow._keep_next_due on every flush
+    next_due_on: Mapped[date | None] = mapped_column(Date)
     # the recorded outcome: a refusal reason, a decision (uphold/amend/annul), a verdict
     outcome: Mapped[str | None] = mapped_column(String(40))
     # voter petitions: the meeting they were collected at, and whether voters were satisfied

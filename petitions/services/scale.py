@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ..extensions import db
 from ..models import AdminUnit, Agency, Case, CaseEvent, Deadline, Party, User, UserRole
-from ..workflow.deadlines import Step, compute_due, select_rule
+from ..workflow.deadlines import FILER_STEPS, Step, compute_due, select_rule
 from ..workflow.states import Event, Kind, Role, Status
 from ..workflow.transitions import ALL, FIRST_TIME_EXPIRED, Transition, rows_for
 from . import codes
@@ -300,7 +300,11 @@ def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, t
                 "status_before_suspension": extra["status_before_suspension"],
                 "suspended_since": extra["suspended_since"], "suspensions": None,
                 "dialogue_held": extra["dialogue_held"], "withdrawal_received": False,
-                "decided_on": extra["decided_on"], "last_event_on": last, "voter_meeting_id": None,
+                "decided_on": extra["decided_on"], "last_event_on": last,
+                # as services/workflow._keep_next_due keeps it: the nearest running limit
+                "next_due_on": min((r["due_on"] for r in case_rows if r["completed_on"] is None
+                                    and r["paused_on"] is None and r["step"] not in FILER_STEPS), default=None),
+                "voter_meeting_id": None,
                 "voters_satisfied": None, "outcome": extra["outcome"],
             })
             # identity columns are encrypted on the way in (EncryptedText; _bulk for COPY), the

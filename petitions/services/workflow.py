@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import flag_modified, set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -369,6 +369,42 @@ def recompute_due_dates(by: User, reason: str, today: date) -> int:
                             details={"moved": moved, "reason": reason}))
     db.session.flush()
     return moved
+
+
+def next_due_of(case: Case, *, gone=()) -> date | None:
+    """The nearest due date of the case's running limits (not completed, not paused, not the
+    filer's): what ``Case.next_due_on`` holds and the officer queue sorts on."""
+    dues = [d.due_on for d in case.deadlines
+            if d not in gone and d.completed_on is None and d.paused_on is None and not d.for_filer]
+    return min(dues) if dues else None
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_next_due(session, flush_context, instances):
+    """The one place ``Case.next_due_on`` is kept: every flush that adds, changes or deletes
+    a time limit recomputes its case's value from the case's limits."""
+    touched = [o for o in (*session.new, *session.dirty, *session.deleted) if isinstance(o, Deadline)]
+    if not touched:
+        return
+    gone = {o for o in session.deleted if isinstance(o, Deadline)}
+    with session.no_autoflush:
+        cases = {}
+        for row in touched:
+            case = row.case if row.case is not None or row.case_id is None else session.get(Case, row.case_id)
+            if case is not None and case not in session.deleted:
+                cases[id(case)] = case
+        for case in cases.values():
+            value = next_due_of(case, gone=gone)
+            if case.next_due_on == value:
+                continue
+            if case in session.new or session.is_modified(case, include_collections=False):
+                case.next_due_on = value  # written with the case's own INSERT/UPDATE
+            else:
+                # a derived value, not an edit of the case: no version bump (an officer's open
+                # form stays valid), so a plain UPDATE, and the loaded case is told the new value
+                session.execute(db.update(Case).where(Case.id == case.id).values(next_due_on=value)
+                                .execution_options(synchronize_session=False))
+                set_committed_value(case, "next_due_on", value)
 
 
 @event.listens_for(Session, "after_rollback")
