@@ -107,6 +107,11 @@ def seed(args, env: dict) -> dict:
     info = {"cases_before": have, "seeded": 0, "seed_output": None}
     if have >= args.cases:
         log(f"database already holds {have:,} cases (>= {args.cases:,}): not re-seeding")
+        # a migration's backfill clears the visibility map of the rows it updates: without
+        # a vacuum the agency's case count reads every heap page (233 ms instead of 4 ms)
+        import psycopg
+        with psycopg.connect(args.db_url, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE)")
         return info
     missing = args.cases - have
     log(f"seeding {missing:,} cases (flask seed scale, COPY)...")
