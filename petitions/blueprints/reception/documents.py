@@ -157,14 +157,19 @@ def issue_document(code: str, event_id: int, kind: str):
             flash(_("The document could not be generated from its template: %(error)s", error=str(error)))
             status = 422
         else:
-            db.session.commit()
-            _finish(doc)
-            flash(_("Document %(symbol)s was issued.", symbol=doc.symbol))
-            return redirect(url_for("reception.show_document", document_id=doc.id))
+            return _issued(doc)
     elif request.method == "POST":
         status = 422
     return render_template("reception/documents_issue.html", case=case, event=event, kind=doc_kind, form=form,
                            urging=None), status
+
+
+def _issued(doc: IssuedDocument):
+    """Commit the issued document, make its PDF, and show it."""
+    db.session.commit()
+    _finish(doc)
+    flash(_("Document %(symbol)s was issued.", symbol=doc.symbol))
+    return redirect(url_for("reception.show_document", document_id=doc.id))
 
 
 def _document_or_abort(document_id: int) -> tuple[IssuedDocument, Case | None]:
@@ -273,10 +278,7 @@ def issue_urging_document(urging_id: int):
                   _("The document could not be generated from its template: %(error)s", error=str(error)))
             status = 422
         else:
-            db.session.commit()
-            _finish(doc)
-            flash(_("Document %(symbol)s was issued.", symbol=doc.symbol))
-            return redirect(url_for("reception.show_document", document_id=doc.id))
+            return _issued(doc)
     elif request.method == "POST":
         status = 422
     existing = list(db.session.scalars(db.select(IssuedDocument).where(IssuedDocument.urging_id == urging.id)
