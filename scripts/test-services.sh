@@ -68,7 +68,11 @@ if [ -z "$soffice" ] || ! fc-list 2>/dev/null | grep -qi "Liberation Serif"; the
 fi
 say "LibreOffice: $("$soffice" --version 2>/dev/null | head -1)"
 
+# --- test assets from package registries (axe-core for the accessibility checks) ---
+assets="$(bash "$(dirname "$0")/test-assets.sh")" || { say "test assets: NOT installed"; exit 1; }
+
 echo "export TEST_POSTGRES_URL='$pg_url'"
 echo "export REDIS_URL='$redis_url'"
 echo "export CHROMIUM='$chromium'"
 echo "export SOFFICE='$soffice'"
+echo "$assets"

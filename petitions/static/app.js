@@ -3,6 +3,9 @@
 // - a page that shows an error summary, or a confirmation, moves the focus there on load,
 //   so a screen reader reads it first and a keyboard user starts from it (GOV.UK pattern);
 // - a link of the error summary moves the focus to its field and shows the field's label;
+// - the skip link moves the focus to <main> without putting "#main" in the address (a form
+//   sent from the page, or a redirect after it, would carry it and move the focus away
+//   from the error summary or the confirmation);
 // - the Print button prints.
 (function () {
   "use strict";
@@ -29,6 +32,15 @@
     if (print) {
       event.preventDefault();
       window.print();
+      return;
+    }
+    var skip = event.target.closest("a.skip-link");
+    if (skip) {
+      var main = document.getElementById("main");
+      if (main) {
+        event.preventDefault();
+        main.focus();
+      }
       return;
     }
     var link = event.target.closest(".error-summary a[href^='#']");
