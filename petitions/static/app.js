@@ -6,6 +6,8 @@
 // - the skip link moves the focus to <main> without putting "#main" in the address (a form
 //   sent from the page, or a redirect after it, would carry it and move the focus away
 //   from the error summary or the confirmation);
+// - a table wider than the screen (in .overflow) scrolls by itself: it then takes the
+//   focus, named by the heading before it, so a keyboard can scroll it with the arrows;
 // - the Print button prints.
 (function () {
   "use strict";
@@ -18,11 +20,48 @@
     }
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", focusOnLoad);
-  } else {
+  function headingBefore(el) {
+    for (var node = el; node && node !== document.body; node = node.parentElement) {
+      for (var prev = node.previousElementSibling; prev; prev = prev.previousElementSibling) {
+        if (/^H[1-6]$/.test(prev.tagName)) {
+          return prev.textContent.trim();
+        }
+      }
+    }
+    return "";
+  }
+
+  function scrollRegions() {
+    var regions = document.querySelectorAll(".overflow");
+    for (var i = 0; i < regions.length; i++) {
+      var region = regions[i];
+      if (region.scrollWidth > region.clientWidth + 1) {
+        if (!region.hasAttribute("tabindex")) {
+          region.setAttribute("tabindex", "0");
+          region.setAttribute("role", "region");
+          var caption = region.querySelector("caption");
+          region.setAttribute("aria-label", (caption && caption.textContent.trim()) || headingBefore(region) ||
+                              document.title);
+        }
+      } else if (region.getAttribute("role") === "region") {
+        region.removeAttribute("tabindex");
+        region.removeAttribute("role");
+        region.removeAttribute("aria-label");
+      }
+    }
+  }
+
+  function ready() {
+    scrollRegions();
     focusOnLoad();
   }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+  window.addEventListener("resize", scrollRegions);
 
   document.addEventListener("click", function (event) {
     if (!event.target.closest) {
