@@ -70,6 +70,10 @@ fuzz: install-test
 clean-machine:
 	bash scripts/clean-machine.sh
 
+## the README's two commands in a fresh Debian root (debootstrap), own network namespace; root; not in make test
+clean-machine:
+	bash scripts/clean-machine.sh
+
 translations: install
 	@$(VENV)/bin/pybabel compile -d translations >/dev/null
 
