@@ -70,19 +70,11 @@ fuzz: install-test
 clean-machine:
 	bash scripts/clean-machine.sh
 
-## the README's two commands in a fresh Debian root (debootstrap), own network namespace; root; not in make test
-clean-machine:
-	bash scripts/clean-machine.sh
-
 translations: install
 	@$(VENV)/bin/pybabel compile -d translations >/dev/null
 
 ## extract and merge messages after changing user-visible text
-update-## the README's two commands in a fresh Debian root (debootstrap), own network namespace; root; not in make test
-clean-machine:
-	bash scripts/clean-machine.sh
-
-translations: install
+update-translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
 
