@@ -10,6 +10,8 @@
 # 127.0.0.1 are not there: the project's scripts must install and start their own. The namespace
 # reaches the package registries (apt, pip) through a veth pair and NAT restricted to DNS, HTTP
 # and HTTPS; nothing on this machine is reachable from it (its input from the veth is dropped).
+# Of this machine the root gets only what its network needs: resolv.conf, and the certificate
+# authorities of this workplace's egress proxy with pip told to use the system's CA bundle.
 #
 # Needs root (debootstrap, chroot, mounts, netns). Not part of `make test`: it takes long.
 #   CLEAN_MACHINE_DIR  where the roots live (default /var/tmp/petitions-clean-machine)
@@ -120,6 +122,13 @@ cp -a "$base" "$root"
 git clone -q "$repo" "$root/root/petitions" || { step_end FAIL "git clone"; exit 1; }
 commit=$(git -C "$root/root/petitions" rev-parse --short HEAD)
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+# This workplace's network, not the project: HTTPS to the registries goes through an egress proxy
+# whose certificate authority every machine here trusts (the local CAs and pip's `cert` setting).
+if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  chroot "$root" update-ca-certificates >/dev/null 2>&1
+  printf '[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n' > "$root/etc/pip.conf"
+fi
 mount -t proc proc "$root/proc"
 mount -t sysfs sys "$root/sys"
 mount --bind /dev "$root/dev"
