@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = None  # the sign-in page explains itself
 
     from . import models  # noqa: F401  (register every table)
+    from .services import confidentiality  # noqa: F401  (the family rule, kept on every flush)
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -31,7 +31,7 @@ from ..extensions import db
 from ..models import Attachment, AuditLog, Case, User
 from ..models.privacy import PseudonymisedCopy, Redaction
 from .codes import format_code
-from .crypto import normalise_id
+from ..redaction import Identity
 from .search import fold
 
 COPY_FOLDER = "pseudonymised"
@@ -72,6 +72,11 @@ def identity_terms(case: Case) -> list[str]:
     return terms
 
 
+def identity_of(case: Case) -> Identity:
+    """The filers of this case, for the redaction engine (petitions/redaction.py)."""
+    return Identity.of_parties(case.parties)
+
+
 def _spans_for_words(text: str, folded: str, term: str) -> list[tuple[int, int]]:
     words = fold(term).split()
     if not words:
@@ -80,37 +85,23 @@ def _spans_for_words(text: str, folded: str, term: str) -> list[tuple[int, int]]
     return [m.span() for m in pattern.finditer(folded)]
 
 
-def _spans_for_number(text: str, number: str) -> list[tuple[int, int]]:
-    digits = normalise_id(number)
-    if len(digits) < 6:
-        return []
-    pattern = re.compile(r"(?<!\d)" + r"[\s.\-]*".join(digits) + r"(?!\d)")
-    return [m.span() for m in pattern.finditer(text)]
-
-
 def _spans(text: str, case: Case, passages: list[str]) -> tuple[list[tuple[int, int]], int, int]:
-    folded = _folded(text)
-    manual, auto = [], []
-    for passage in passages:
-        manual += _spans_for_words(text, folded, passage)
-        start = 0
-        while (i := text.find(passage, start)) >= 0:  # exactly as marked, punctuation and all
-            manual.append((i, i + len(passage)))
-            start = i + 1
-    for p in case.parties:
-        for value in (p.full_name, p.email, p.address):
-            if value:
-                auto += _spans_for_words(text, folded, value)
-        for value in (p.id_number, p.phone):
-            if value:
-                auto += _spans_for_number(text, value)
-                auto += _spans_for_words(text, folded, value)
+    manual = []
+    if passages:
+        folded = _folded(text)
+        for passage in passages:
+            manual += _spans_for_words(text, folded, passage)
+            start = 0
+            while (i := text.find(passage, start)) >= 0:  # exactly as marked, punctuation and all
+                manual.append((i, i + len(passage)))
+                start = i + 1
+    auto = identity_of(case).spans(text)
     return manual + auto, len(manual), len(auto)
 
 
 def redact(text: str | None, case: Case, passages: list[str]) -> tuple[str, int, int]:
-    """The text with the marked passages and the filers' identity blacked out; the counts
-    of manual and automatic hits."""
+    """The text with the marked passages and the filers' identity (in any form the
+    redaction engine knows) blacked out; the counts of manual and automatic hits."""
     if not text:
         return text or "", 0, 0
     text = unicodedata.normalize("NFC", text)
@@ -133,19 +124,9 @@ def redact(text: str | None, case: Case, passages: list[str]) -> tuple[str, int,
 
 
 def names_filer(text: str, case: Case) -> bool:
-    """Does this text (a page, a file's properties) still contain a filer's identity?"""
-    if not text:
-        return False
-    folded = " ".join(fold(text).split())
-    digits = normalise_id(text)
-    for term in identity_terms(case):
-        t = " ".join(fold(term).split())
-        if len(t) >= 4 and not t.replace(" ", "").isdigit() and t in folded:
-            return True
-        d = normalise_id(term)
-        if len(d) >= 6 and len(d) >= len(term.replace(" ", "")) - 3 and d in digits:
-            return True
-    return False
+    """Does this text (a page, a file's properties) still contain a filer's identity?
+    Accent-, case- and separator-blind (the redaction engine's check)."""
+    return identity_of(case).found(text)
 
 
 # --- the officer's choices ------------------------------------------------------------------
