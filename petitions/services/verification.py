@@ -30,6 +30,7 @@ from .. import labels
 from ..extensions import db
 from ..models import Attachment, AuditLog, Case, User
 from ..models.privacy import PseudonymisedCopy, Redaction
+from . import filemeta
 from .codes import format_code
 from ..redaction import Identity
 from .search import fold
@@ -217,7 +218,7 @@ def pdf_page_count(att: Attachment) -> int | None:
         return None
     try:
         from pypdf import PdfReader
-        return len(PdfReader(_path(att)).pages)
+        return len(PdfReader(io.BytesIO(_read(att))).pages)
     except Exception:  # a damaged PDF: the officer withholds it or includes it whole
         return None
 
@@ -234,15 +235,22 @@ def _path(att: Attachment) -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
 
 
+def _read(att: Attachment) -> bytes:
+    """The attachment's bytes, through services/uploads when it offers a reader (files may
+    be encrypted at rest), else from the upload folder."""
+    from . import uploads
+    reader = getattr(uploads, "read_attachment", None) or getattr(uploads, "read_bytes", None)
+    return reader(att) if reader is not None else _path(att).read_bytes()
+
+
 def _kept_pdf(att: Attachment, withheld: list[int], n: int, case: Case) -> tuple[bytes, int]:
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader
     try:
-        reader = PdfReader(_path(att))
+        reader = PdfReader(io.BytesIO(_read(att)))
         pages = list(reader.pages)
     except Exception:
         raise VerificationError(str(PDF_UNREADABLE % {"n": n})) from None
-    writer = PdfWriter()  # a new document: the original's properties (author, title) stay behind
-    kept = 0
+    keep = []
     for number, page in enumerate(pages, start=1):
         if number in withheld:
             continue
@@ -252,39 +260,24 @@ def _kept_pdf(att: Attachment, withheld: list[int], n: int, case: Case) -> tuple
             text = ""
         if names_filer(text, case):
             raise VerificationError(str(IDENTITY_LEFT_IN_PAGE % {"n": n, "page": number}))
-        writer.add_page(page)
-        kept += 1
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), kept
+        keep.append(number)
+    # a new document of the kept pages' content only: no properties, XMP, annotations
+    # (comments and their authors) or form fields (services/filemeta.py)
+    return filemeta.clean_pdf(reader=reader, keep=set(keep)), len(keep)
 
 
 def _without_photo_metadata(data: bytes, mime: str) -> bytes:
-    """JPEG: drop APPn (EXIF, XMP…) and COM segments; PNG: drop text and EXIF chunks."""
-    if mime == "image/jpeg" and data[:2] == b"\xff\xd8":
-        out, i = [data[:2]], 2
-        while i + 4 <= len(data) and data[i] == 0xFF:
-            marker = data[i + 1]
-            if marker == 0xDA:  # start of scan: the image data follows
-                break
-            length = int.from_bytes(data[i + 2:i + 4], "big")
-            segment = data[i:i + 2 + length]
-            if not (0xE1 <= marker <= 0xEF or marker == 0xFE):  # keep APP0 (JFIF) and the image tables
-                out.append(segment)
-            i += 2 + length
-        out.append(data[i:])
-        return b"".join(out)
-    if mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n":
-        out, i = [data[:8]], 8
-        while i + 8 <= len(data):
-            length = int.from_bytes(data[i:i + 4], "big")
-            kind = data[i + 4:i + 8]
-            chunk = data[i:i + 12 + length]
-            if kind not in (b"tEXt", b"iTXt", b"zTXt", b"eXIf", b"tIME"):
-                out.append(chunk)
-            i += 12 + length
-        return b"".join(out)
-    return data
+    """Photos without EXIF/XMP/comments, HEIC included; Word files without properties,
+    comments, revisions and authors (services/filemeta.py)."""
+    if mime == filemeta.DOCX:
+        try:
+            return filemeta.clean_docx(data)
+        except Exception:  # a Word file the system cannot rewrite is not sent as it is
+            raise VerificationError(str(IDENTITY_LEFT_IN_FILE % {"n": 0})) from None
+    try:
+        return filemeta.clean_image(data, mime)
+    except Exception:  # a photo that cannot be decoded cannot be cleaned: never sent as it is
+        raise VerificationError(str(IDENTITY_LEFT_IN_FILE % {"n": 0})) from None
 
 
 def _letter_text(case: Case, passages: list[str]) -> tuple[str, int, int]:
@@ -337,7 +330,7 @@ def build_copy(case: Case) -> Built:
                     manifest.append(_("File %(n)d: included.", n=n))
                 files.append({"n": n, "pages_withheld": pages, "pages_kept": kept})
             else:
-                data = _without_photo_metadata(_path(att).read_bytes(), att.mime_type)
+                data = _without_photo_metadata(_read(att), att.mime_type)
                 if att.mime_type.startswith("application/vnd.openxmlformats") and names_filer(
                         _docx_text(data), case):
                     raise VerificationError(str(IDENTITY_LEFT_IN_FILE % {"n": n}))
@@ -356,7 +349,8 @@ def _docx_text(data: bytes) -> str:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         parts = [n for n in zf.namelist() if n.startswith(("word/", "docProps/")) and n.endswith(".xml")]
-        return " ".join(re.sub(r"<[^>]+>", " ", zf.read(n).decode("utf-8", "replace")) for n in parts)
+        from ..redaction import markup_text
+        return "\n".join(t for n in parts for t in markup_text(zf.read(n).decode("utf-8", "replace")))
     except (zipfile.BadZipFile, KeyError):
         return ""
 
