@@ -208,6 +208,7 @@ class Identity:
 
     names: list[_Name] = field(default_factory=list)
     patterns: list[re.Pattern] = field(default_factory=list)
+    phones: list[re.Pattern] = field(default_factory=list)
 
     @classmethod
     def of(cls, *, names=(), id_numbers=(), phones=(), emails=(), addresses=()) -> Identity:
@@ -220,6 +221,8 @@ class Identity:
             for value in values:
                 if value and (p := build(value)):
                     out.patterns.append(p)
+                    if build is _phone:
+                        out.phones.append(p)
         return out
 
     @classmethod
@@ -243,7 +246,11 @@ class Identity:
         for name in self.names:
             found += name.spans(text, folded, loose)
         for pattern in self.patterns:
-            found += [m.span() for m in pattern.finditer(folded)]
+            for m in pattern.finditer(folded):
+                start = m.start()
+                while start > 0 and text[start - 1] in "+(" and pattern in self.phones:
+                    start -= 1  # "+84", "(+84": the sign belongs to the number
+                found.append((start, m.end()))
         return _merge(found)
 
     def redact(self, text: str | None, mark: str = "[…]") -> tuple[str, int]:

@@ -127,8 +127,10 @@ def apply_to_all(connection) -> list[int]:
 
 def refresh_search_text(session, ids: list[int], chunk: int = 500) -> None:
     """Rebuild the search text of these cases (after :func:`apply_to_all` marked them)."""
+    from sqlalchemy import select
+
     from .search import case_search_text
     for i in range(0, len(ids), chunk):
-        for case in session.query(Case).filter(Case.id.in_(ids[i:i + chunk])):
+        for case in session.scalars(select(Case).where(Case.id.in_(ids[i:i + chunk]))):
             session.execute(Case.__table__.update().where(Case.id == case.id)
                             .values(search_text=case_search_text(case)))

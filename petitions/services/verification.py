@@ -398,6 +398,15 @@ def shown_text(text: str | None, case: Case, user) -> str | None:
     return redact(text, case, [])[0]
 
 
+def outgoing_text(text: str | None, case: Case) -> str | None:
+    """A letter's words leaving the application (mails to officers, digests, in-app
+    notifications, logs): blacked out whenever the filer is confidential, whoever receives
+    it, since no reason is asked and no access is logged outside the case page."""
+    if not text or not case.identity_is_confidential:
+        return text
+    return redact(text, case, [])[0]
+
+
 def load_filers(cases, user, chunk: int = 500) -> None:
     """Read, in one statement per ``chunk`` cases, the parties of the listed cases whose
     text :func:`shown_text` will black out for this user (confidential cases only)."""
