@@ -18,7 +18,7 @@ denounce, its filer stays protected.
 """
 from __future__ import annotations
 
-from sqlalchemy import event, inspect, or_
+from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -47,8 +47,8 @@ def family(session, case: Case) -> list[Case]:
             parent = session.get(Case, node.parent_id)
         if parent is not None:
             queue.append(parent)
-        if node.id is not None:
-            queue += list(node.children)
+        if node.id is not None:  # from the database: a collection loaded earlier may be stale
+            queue += list(session.scalars(select(Case).where(Case.parent_id == node.id)))
         queue += [n for n in pending if n.parent is node or (node.id is not None and n.parent_id == node.id)]
     return list(seen.values())
 
