@@ -25,7 +25,7 @@ from ...services.verification import load_filers, shown_text
 from ...web import local_today
 from ...workflow.engine import FieldError
 from ...workflow.states import Channel, Kind, Role
-from ..public.forms import checked_files, to_submission
+from ..public.forms import checked_files, take_signer_lists, to_submission
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
 
@@ -187,6 +187,8 @@ def desk():
         form.received_on.data = form.today
         if current_user.agency.level == "commune" and current_user.agency.admin_unit:
             form.commune_code.data = current_user.agency.admin_unit.code
+    if request.method == "POST" and take_signer_lists(form, request.form):
+        return render_template("reception/desk.html", form=form)  # the signers' table grew
     if form.validate_on_submit():
         cfg = current_app.config
         files = checked_files(form, cfg["MAX_ATTACHMENT_BYTES"], cfg["MAX_ATTACHMENTS"])
