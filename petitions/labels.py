@@ -43,6 +43,7 @@ ROLE = {
     "head": _l("Head of agency"),
     "inspector": _l("Inspector (provincial inspectorate)"),
     "admin": _l("Administrator"),
+    "council": _l("People's Council office (voter meetings)"),
 }
 
 STATUS = {

@@ -160,7 +160,7 @@ class BulkRejected(ValueError):
 
 # -- who may do what ----------------------------------------------------------------
 
-MANAGING_ROLES = (Role.RECEPTION, Role.HEAD, Role.ADMIN)
+MANAGING_ROLES = (Role.RECEPTION, Role.HEAD, Role.ADMIN, Role.COUNCIL)
 
 
 def council_agency() -> Agency:
