@@ -61,7 +61,7 @@ def sweep(app, run_worker, day: str) -> None:
 
 
 def errors(r) -> list[str]:
-    return re.findall(r'<ul class="errors"><li>(.*?)</li>', r.get_data(as_text=True), re.S)
+    return re.findall(r'<ul class="errors"[^>]*><li>(?:<span class="visually-hidden">[^<]*</span>)?(.*?)</li>', r.get_data(as_text=True), re.S)
 
 
 # --- reception sessions ------------------------------------------------------------------

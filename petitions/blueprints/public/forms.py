@@ -103,6 +103,29 @@ class CaseForm(FlaskForm):
         ).all()
         self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + [
             tuple(a) for a in agencies]
+        self.mark_required()
+
+    # --- what the law asks of each kind: one table, read by the page and by validate() ---
+    def required_fields(self) -> list:
+        """The fields this letter must carry beyond those with DataRequired: the page marks
+        exactly these ("required", the ``required`` attribute) and :meth:`validate` checks
+        exactly these, so the mark and the server cannot disagree."""
+        kind, p = self.kind.data, self.petitioner.form
+        anonymous = bool(self.anonymous.data)
+        out = [self.commune_code]
+        if not anonymous:
+            out += [p.full_name, p.address]
+            if kind in (Kind.COMPLAINT, Kind.DENUNCIATION):
+                out.append(p.id_number)
+        if kind == Kind.COMPLAINT or (kind == Kind.DENUNCIATION and not anonymous):
+            out.append(self.respondent)
+        if kind == Kind.DENUNCIATION and not anonymous:
+            out.append(self.pledge)
+        return out
+
+    def mark_required(self) -> None:
+        for field in self.required_fields():
+            field.flags.required = True
 
     # --- what the law asks of each kind -------------------------------------------------
     def drop_blank_signers(self) -> None:
@@ -135,33 +158,23 @@ class CaseForm(FlaskForm):
             self.kind.errors = list(self.kind.errors) + [_l(
                 "Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in self.kinds))]
             return False
-        p = self.petitioner.form
         anonymous = bool(self.anonymous.data)
         if anonymous and kind not in self.anonymous_kinds:
             self.anonymous.errors = list(self.anonymous.errors) + [_l(
                 "Only petitions and feedback can be sent without a name. A complaint or a "
                 "denunciation needs your real name and address.")]
             ok = False
-        if not anonymous:
-            for name in ("full_name", "address"):
-                if not getattr(p, name).data:
-                    getattr(p, name).errors = list(getattr(p, name).errors) + [REQUIRED]
-                    ok = False
-            if kind in (Kind.COMPLAINT, Kind.DENUNCIATION) and not p.id_number.data:
-                p.id_number.errors = list(p.id_number.errors) + [REQUIRED]
-                ok = False
-        if kind == Kind.COMPLAINT and not self.respondent.data:
-            self.respondent.errors = list(self.respondent.errors) + [_l(
-                "Name the decision or act you complain about.")]
-            ok = False
-        if kind == Kind.DENUNCIATION and not anonymous:
-            if not self.respondent.data:
-                self.respondent.errors = list(self.respondent.errors) + [_l(
-                    "Name the person or body whose violation you report.")]
-                ok = False
-            if not self.pledge.data:
-                self.pledge.errors = list(self.pledge.errors) + [_l(
-                    "A denunciation must carry this declaration (Law on Denunciations Art. 9).")]
+        self.mark_required()
+        missing = {
+            id(self.respondent): _l("Name the decision or act you complain about.") if kind == Kind.COMPLAINT
+            else _l("Name the person or body whose violation you report."),
+            id(self.pledge): _l("A denunciation must carry this declaration (Law on Denunciations Art. 9)."),
+            id(self.commune_code): None,  # checked below with its own message
+        }
+        for field in self.required_fields():
+            message = missing.get(id(field), REQUIRED)
+            if message is not None and not field.data:
+                field.errors = list(field.errors) + [message]
                 ok = False
         if self.signer_details_required:
             for entry in self.co_signers:

@@ -52,29 +52,41 @@ def _representatives_field(spec: FieldSpec, case):
     return field
 
 
+class RequiredByTheTable:
+    """Marks a field the transition table requires (``spec.required``): the page shows
+    "required" and the ``required`` attribute; the engine checks the same table and answers
+    with the law's reason, so the mark and the check cannot disagree."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
+
+
 def _field_for(spec: FieldSpec, case):
     label = labels.tr(spec.label)
     if spec.name == "representatives" and case.is_mass:
         return _representatives_field(spec, case)
+    marks = [RequiredByTheTable()] if spec.required else []
     if spec.type == "date":
-        return DateField(label, validators=[Optional()])
+        return DateField(label, validators=[*marks, Optional()])
     if spec.type == "choice":
         return SelectField(label, choices=[("", "—")] + [(v, labels.tr(t)) for v, t in spec.choices],
-                           validators=[Optional()])
+                           validators=[*marks, Optional()])
     if spec.type == "agency":
         agencies = db.session.execute(db.select(Agency.code, Agency.name).where(Agency.id != case.agency_id)
                                       .order_by(Agency.level.desc(), Agency.name)).all()
-        return SelectField(label, choices=[("", "—")] + [tuple(a) for a in agencies], validators=[Optional()])
+        return SelectField(label, choices=[("", "—")] + [tuple(a) for a in agencies], validators=[*marks, Optional()])
     if spec.type == "user":
         users = db.session.execute(
             db.select(User.username, User.full_name).join(UserRole)
             .where(User.agency_id == case.agency_id, User.active.is_(True),
                    UserRole.role.in_([Role.HANDLER.value, Role.HEAD.value]))
             .distinct().order_by(User.full_name)).all()
-        return SelectField(label, choices=[("", "—")] + [tuple(u) for u in users], validators=[Optional()])
+        return SelectField(label, choices=[("", "—")] + [tuple(u) for u in users], validators=[*marks, Optional()])
     if spec.name in LONG_TEXT:
-        return TextAreaField(label, validators=[Optional()])
-    return StringField(label, validators=[Optional()])
+        return TextAreaField(label, validators=[*marks, Optional()])
+    return StringField(label, validators=[*marks, Optional()])
 
 
 def action_form(row: Transition, case):
