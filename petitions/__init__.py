@@ -43,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .web import register_web
     register_web(app)
+    from .a11y import register_a11y  # error summary, aria-invalid/-describedby, titles with state
+    register_a11y(app)
 
     from .security import init_security  # rate limits, proof of a person, security headers
     init_security(app)

@@ -1,7 +1,7 @@
 """the confidentiality rule per family: every case linked to a denunciation is marked
 
 Revision ID: c13000000001
-Revises: b8e1a0000005
+Revises: c20000000001
 Create Date: 2026-12-05 15:10:00
 
 A letter split into a complaint and a denunciation, a complaint attached to a denunciation
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = 'c13000000001'
-down_revision = 'b8e1a0000005'
+down_revision = 'c20000000001'
 branch_labels = None
 depends_on = None
 
