@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = None  # the sign-in page explains itself
 
     from . import models  # noqa: F401  (register every table)
+    from .services import confidentiality  # noqa: F401  (the family rule, kept on every flush)
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -49,6 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .web import register_web
     register_web(app)
+    from .a11y import register_a11y  # error summary, aria-invalid/-describedby, titles with state
+    register_a11y(app)
 
     from .security import init_security  # rate limits, proof of a person, security headers
     init_security(app)
