@@ -130,7 +130,7 @@ class CaseSnapshot:
     anonymous: bool = False
     extensions_used: int = 0
     #: the length decided for each extension so far (older extensions may lack one: the maximum)
-    extension_lengths: tuple[int, ...] = ()
+    extension_lengths: tuple[int | None, ...] = ()
     #: the initial processing's length decided when checking at several places (None: the maximum)
     several_places_days: int | None = None
     #: a complexity determined in writing during the case: (("day", iso), ("document", no), ("ground", msgid))
@@ -319,8 +319,8 @@ def _changes(
                                        ("ground", ground))
     if "days" in fields and Step.DENUNCIATION_PROCESSING in row.recomputes:
         changes["several_places_days"] = fields["days"]
-    elif "days" in fields and Step.DENUNCIATION_RESOLUTION in row.recomputes:
-        changes["extension_lengths"] = (*_lengths(snapshot), fields["days"])
+    elif Step.DENUNCIATION_RESOLUTION in row.recomputes and row.event == Event.EXTEND:
+        changes["extension_lengths"] = (*_lengths(snapshot), fields.get("days"))
     if fields.get("decision_received_on") is not None:
         changes["decision_received_on"] = fields["decision_received_on"]
     if row.resumes:

@@ -45,7 +45,7 @@ def _deadline(d) -> dict:
             "completed_on": _iso(d.completed_on), "paused_on": _iso(d.paused_on),
             "on_time": d.on_time, "overdue": d.completed_on is None and d.paused_on is None
             and d.due_on < local_today(),
-            "explanation": [labels.tr_message(line) for line in (d.explanation or [])]}
+            "explanation": labels.explain(d.explanation)}
 
 
 def _summary(case: Case, next_due, user) -> dict:
