@@ -258,7 +258,7 @@ STRINGS = {
     'Extend the resolution by up to 30 days, by written decision': _l('Extend the resolution by up to 30 days, by written decision'),
     'This denunciation cannot be extended again: a complex case allows one extension of 30 days, an especially complex case two.': _l('This denunciation cannot be extended again: a complex case allows one extension of 30 days, an especially complex case two.'),
     'Especially complex': _l('Especially complex'),
-    'Length of the extension decided, in days (1 to 30)': _l('Length of the extension decided, in days (1 to 30)'),
+    'Length of the extension decided, in days (1 to 30; 30 when empty)': _l('Length of the extension decided, in days (1 to 30; 30 when empty)'),
     'Extension decision number': _l('Extension decision number'),
     'Conclude on the content of the denunciation': _l('Conclude on the content of the denunciation'),
     'Law on Denunciations 25/2018/QH14, Art. 30, 35 and 36': _l('Law on Denunciations 25/2018/QH14, Art. 30, 35 and 36'),
