@@ -299,3 +299,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(deadline_cmd)
     from .cli_identity import identity_cli; app.cli.add_command(identity_cli)  # noqa: E702
     from .cli_privacy import privacy_cli; app.cli.add_command(privacy_cli)  # noqa: E702
+    from .cli_documents import documents_cli; app.cli.add_command(documents_cli)  # noqa: E702

@@ -171,8 +171,11 @@ class Party(db.Model):
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     email: Mapped[str | None] = mapped_column(EncryptedText)
     address: Mapped[str | None] = mapped_column(EncryptedText)
-    # a co-signer of a joint complaint who withdrew; the case goes on for the others
+    # a signer of a joint complaint (the first filer too) who withdrew; the case goes on for the others
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    # appointed in writing to represent the signers of a joint letter (any signer, the first
+    # filer included): ticked at filing, chosen again at acceptance (services/intake.py)
+    representative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     case: Mapped[Case] = relationship(back_populates="parties")
 

@@ -37,9 +37,13 @@ CASE_INVALID = "The field {label!r} must be the tracking code of another open ca
 HANDLER_INVALID = "The field {label!r} must be a handler of this agency."
 SPLIT_INVALID = "List two or more different kinds found in the letter: complaint, denunciation, petition."
 WITHDRAWAL_DATE = "The date of the withdrawal cannot be in the future nor before the letter was received."
-NO_SIGNER = "Choose the co-signers who withdrew."
+NO_SIGNER = "Choose the signers who withdrew."
+NO_REPRESENTATIVE = "Choose the representatives among the signers of the letter."
+NOT_A_SIGNER = "{name!r} is not among the signers who have not withdrawn: choose the representatives among them."
+TOO_MANY_REPRESENTATIVES = "A joint letter of {n} signers appoints at most {max} representatives."
 #: for translation (see petitions/workflow_strings.py)
-MESSAGES = (CONFLICT, AGENCY_INVALID, CASE_INVALID, HANDLER_INVALID, SPLIT_INVALID, WITHDRAWAL_DATE, NO_SIGNER)
+MESSAGES = (CONFLICT, AGENCY_INVALID, CASE_INVALID, HANDLER_INVALID, SPLIT_INVALID, WITHDRAWAL_DATE, NO_SIGNER,
+            NO_REPRESENTATIVE, NOT_A_SIGNER, TOO_MANY_REPRESENTATIVES)
 
 
 #: statuses that end the case at this agency (the letter is done here)
@@ -121,6 +125,8 @@ def _resolve(case: Case, row: Transition, fields: dict[str, Any]) -> dict[str, A
             if user is None or not user.active or not user.has_role(Role.HANDLER, Role.HEAD):
                 raise FieldError(HANDLER_INVALID.format(label=spec.label), spec.name)
             out[spec.name] = user.username
+        elif spec.name == "representatives" and case.is_mass:
+            out[spec.name] = ",".join(str(p.id) for p in _chosen_representatives(case, value))
         elif spec.name == "kinds" and row.effect and row.effect[0] == "split_into":
             allowed = [k.value for k in Kind if k != Kind.VOTER_PETITION]
             kinds = [k.strip().lower() for k in str(value).replace(";", ",").split(",") if k.strip()]
@@ -128,6 +134,41 @@ def _resolve(case: Case, row: Transition, fields: dict[str, Any]) -> dict[str, A
                 raise FieldError(SPLIT_INVALID, "kinds")
             out[spec.name] = ",".join(kinds)
     return out
+
+
+def _chosen_representatives(case: Case, value) -> list[Party]:
+    """The representatives chosen at acceptance: party ids (the case page's check boxes) or
+    the signers' names (the API: a list, or a text with commas or semicolons), each among the
+    signers who have not withdrawn, no more than the law allows for their number."""
+    from .intake import representatives_allowed
+    from .search import fold
+    signers = [p for p in case.parties if p.withdrawn_on is None]
+    tokens = value if isinstance(value, (list, tuple)) else str(value).replace(";", ",").split(",")
+    tokens = [str(t).strip() for t in tokens if str(t).strip()]
+    if not tokens:
+        raise FieldError(NO_REPRESENTATIVE, "representatives")
+    by_id = {str(p.id): p for p in signers}
+    by_name = {fold(p.full_name or "").strip(): p for p in signers if p.full_name}
+    chosen: list[Party] = []
+    for token in tokens:
+        party = by_id.get(token) or by_name.get(fold(token).strip())
+        if party is None:
+            raise FieldError(NOT_A_SIGNER.format(name=token), "representatives")
+        if party not in chosen:
+            chosen.append(party)
+    allowed = representatives_allowed(len(signers))
+    if len(chosen) > allowed:
+        raise FieldError(TOO_MANY_REPRESENTATIVES.format(n=len(signers), max=allowed), "representatives")
+    return chosen
+
+
+def _appoint_representatives(case: Case, ids: str) -> None:
+    """The representatives recorded at acceptance replace those ticked at filing."""
+    chosen = {int(i) for i in ids.split(",") if i}
+    for party in case.parties:
+        party.representative = party.id in chosen
+        if party.role != "petitioner":
+            party.role = "representative" if party.representative else "co_signer"
 
 
 # -- applying a decision ----------------------------------------------------------
@@ -304,6 +345,9 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
         db.session.flush()
         deadlines = _apply_deadlines(case, decision)
         effects = _apply_effects(case, decision, user)
+        if case.is_mass and decision.fields.get("representatives") and \
+                any(f.name == "representatives" for f in decision.transition.fields):
+            _appoint_representatives(case, decision.fields["representatives"])
         record = CaseEvent(
             case_id=case.id, acted_on=decision.act_date, actor_id=user.id, event=decision.event.value,
             from_status=old_status, to_status=case.status, note=decision.fields.get("note"),

@@ -29,6 +29,9 @@ class Role(StrEnum):
     HEAD = "head"             # head of agency (thủ trưởng)
     INSPECTOR = "inspector"   # provincial inspectorate (Thanh tra tỉnh)
     ADMIN = "admin"           # administrator
+    # the People's Council office / Fatherland Front liaison (Văn phòng HĐND, Ban dân nguyện):
+    # records voter meetings and enters the petitions collected there
+    COUNCIL = "council"
 
 
 class Status(StrEnum):

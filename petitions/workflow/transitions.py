@@ -714,6 +714,14 @@ VOTER_PETITION: tuple[Transition, ...] = (
         _QD33, fields=(FieldSpec("session", "text", "Session"), NOTE), public=False,
     ),
     Transition(
+        # the same petition raised at several meetings is answered once: the others are
+        # merged into it (their meeting is listed on its page; no deadline of their own)
+        (K.VOTER_PETITION,), (S.RECEIVED, S.CONSOLIDATED), E.ATTACH, S.ATTACHED, HEAD,
+        "Merge into the same petition raised at another meeting", _QD33,
+        fields=(FieldSpec("case", "case", "The petition it repeats (tracking code)"), NOTE), stops=ALL,
+        effect=("attach_to", "case"), public=False,
+    ),
+    Transition(
         (K.VOTER_PETITION,), (S.CONSOLIDATED, S.CARRIED_OVER), E.ASSIGN, S.ASSIGNED, HEAD,
         "Assign to the agency that answers", f"{_QD33}, Art. 12(1)",
         fields=(AGENCY, NOTE), starts=(Start(Step.VOTER_PETITION_ANSWER),),

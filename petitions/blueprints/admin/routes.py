@@ -364,3 +364,11 @@ def alerts():
     cfg = current_app.config
     return render_template("admin/alerts.html", ladder=cfg["ALERT_LADDER"], failed=failed, waiting=waiting,
                            redis_up=redis_ok(max_age=0), form=form, cfg=cfg)
+
+
+@bp.app_template_filter("delivery_error")
+def delivery_error(text, note):
+    """A mail server's error as the administrator sees it: no recipient address, no filer
+    (services/alerts.error_text), also for rows written before errors were cleaned."""
+    from ...services.alerts import error_text
+    return error_text(text, note)
