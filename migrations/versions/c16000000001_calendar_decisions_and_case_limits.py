@@ -1,7 +1,7 @@
 """official calendar decisions shipped as data; what the second pass of the law records on a case
 
 Revision ID: c16000000001
-Revises: b8e1a0000005
+Revises: c13000000001
 Create Date: 2026-12-05 14:50:00
 
 - ``calendar_overrides.source`` and ``.data_version``: the decision a shipped day cites and the
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c16000000001'
-down_revision = 'b8e1a0000005'
+down_revision = 'c13000000001'
 branch_labels = None
 depends_on = None
 
