@@ -83,7 +83,15 @@ def default_signer(agency_id: int) -> str:
     return heads[0] if len(heads) == 1 else ""
 
 
+#: notices sent with the ``notify`` event that are not the documents ``notify`` produces (the
+#: decision, the acceptance notice): a suspension/termination notice, a conclusion sent (issue 16)
+_OTHER_NOTICES = {"complaint-procedure-notice", "denunciation-conclusion-notice"}
+
+
 def offered_for_event(case: Case, event: CaseEvent) -> list[DocKind]:
+    stopped = set(((event.data or {}).get("deadlines") or {}).get("stopped") or ())
+    if event.event == "notify" and stopped & _OTHER_NOTICES:
+        return []
     return kinds_for_event(case.kind, event.event)
 
 
