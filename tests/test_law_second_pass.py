@@ -73,6 +73,10 @@ def test_admin_calendar_shows_the_source_and_the_days_without_enacted_basis(app,
     culture = re.search(r'<tr data-day="2026-11-24">(.*?)</tr>', page, re.S).group(1)
     assert "No enacted legal basis" in culture and "followed: counted as a day off" in culture
     assert "CALENDAR_FOLLOW_UNENACTED=0" in page
+    # Tết 2027: the package's days, with no official notice found yet, are shown as estimates
+    page = htmllib.unescape(client.get("/admin/calendar?year=2027").get_data(as_text=True))
+    tet = re.search(r'<tr data-day="2027-02-08">(.*?)</tr>', page, re.S).group(1)
+    assert "Estimate" in tet and "No official notice found yet" in tet
     app.config["CALENDAR_FOLLOW_UNENACTED"] = False
     try:
         page = htmllib.unescape(client.get("/admin/calendar?year=2026").get_data(as_text=True))

@@ -147,9 +147,11 @@ def year_days(year: int) -> list[dict]:
         decision = decisions.get(d)
         holiday = reason is not None and reason not in (SATURDAY, SUNDAY)
         unenacted = calendar_decisions.unenacted_for(d)
+        estimate = calendar_decisions.estimate_for(d)
         if decision or holiday or unenacted or (weekend and reason is None):
             rows.append({"day": d, "weekday": format_date(d, "EEEE"), "working": reason is None,
                          "weekend": weekend, "decision": decision, "unenacted": unenacted,
+                         "estimate": estimate is not None and not decision,
                          "package": names.get(d) or (reason if holiday and not decision else None)})
         d += timedelta(days=1)
     return rows
