@@ -24,6 +24,11 @@ def test_upgrade_on_empty_database_gives_the_models_schema(tmp_path_factory, tmp
     env = {**os.environ, "FLASK_APP": "petitions", "DATABASE_URL": url, "PETITIONS_INSTANCE": str(tmp_path)}
     up = flask(env, "db", "upgrade")
     assert up.returncode == 0, up.stderr
+    # the official calendar decisions the holidays package lacks come with the migration (c16000000001):
+    # Fri 19/12/2025 + 10 working days skips Fri 2/1/2026 (New Year 2026 decision) -> 2026-01-06
+    due = flask(env, "deadline", "complaint-acceptance", "2025-12-19")
+    assert due.returncode == 0 and due.stdout.startswith("2026-01-06\n"), due.stdout + due.stderr
+    assert "12729/VPCP-KGVX" in due.stdout
     check = flask(env, "db", "check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr

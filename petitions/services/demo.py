@@ -97,6 +97,8 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
 
     rng = random.Random(seed)
     load_units()
+    from .calendar import load_calendar_decisions
+    load_calendar_decisions()
     agencies = {a.code: a for a in db.session.scalars(db.select(Agency))}
     communes = list(db.session.scalars(db.select(AdminUnit).where(AdminUnit.level == "commune")
                                        .order_by(AdminUnit.code)))
@@ -205,7 +207,9 @@ def _walk(case, rng: random.Random, today, officers: dict) -> None:
             if spec.type == "choice":
                 fields[spec.name] = rng.choice(spec.choices)[0] if spec.required else None
             elif spec.type == "date":
-                fields[spec.name] = (day - timedelta(days=7)).isoformat()
+                fields[spec.name] = (day - timedelta(days=7)).isoformat() if spec.required else None
+            elif spec.type == "int":
+                fields[spec.name] = spec.max
             elif spec.type == "user":
                 if handler is None:
                     return

@@ -186,8 +186,10 @@ def download_attachment(attachment_id: int):
                    _("This file is no longer on the server. Please tell the system administrator."))
         return render_template("error.html", status=410, message=message), 410
     if att.case.identity_is_confidential:
+        # the file's number, never its name: "Lo-Van-Quytzy_CCCD.pdf" names the denouncer
+        number = next((i for i, a in enumerate(att.case.attachments, start=1) if a.id == att.id), 0)
         db.session.add(IdentityAccess(case_id=att.case_id, user_id=current_user.id, context="attachment",
-                                      reason=att.original_name))
+                                      reason=_("File %(n)d", n=number)))
         db.session.commit()
     return send_file(path, mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
 
