@@ -101,6 +101,10 @@ def test_reception_conclusion_becomes_overdue_and_is_alerted_once_each(client, a
         sent = sorted((n.kind, n.user.username, n.status) for n in notes)
         conclusion_id = db.session.scalar(db.select(Conclusion.id))
         assert all(n.data["conclusion"] == conclusion_id and n.case_id == case_id for n in notes)
+        # every reminder names the conclusion in its subject (the alerts list shows the subject)
+        assert all("“Kiểm tra hồ sơ đất, trả lời công dân bằng văn bản.”" in n.subject for n in notes)
+    page = officer(app, "diachinh").get("/officer/notifications").get_data(as_text=True)
+    assert "Kiểm tra hồ sơ đất, trả lời công dân" in page
     # told when assigned, reminded on the due day, and once overdue with the agency's head
     assert sent == [("conclusion", "diachinh", "sent"), ("conclusion_due", "diachinh", "sent"),
                     ("conclusion_overdue", "chutich", "sent"), ("conclusion_overdue", "diachinh", "sent")]
