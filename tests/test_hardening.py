@@ -1,0 +1,92 @@
+"""Issue 14: hardening found by attacking the running application. Templates that cannot
+run code, sign-in that cannot be turned against officers, sessions that end on the server,
+no demo data in production, no server errors on odd numbers or deep JSON, limits that
+cannot be escaped, attachments encrypted at rest, identity searches kept out of URLs."""
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from petitions.extensions import db
+from petitions.models import AuditLog, DocumentTemplate, User
+
+from .conftest import Client, valid_letter
+
+
+def _user(name) -> User:
+    return db.session.scalar(db.select(User).where(User.username == name))
+
+
+def _signed_in(app, username) -> Client:
+    c = Client(app)
+    assert c.login(username).status_code == 302
+    return c
+
+
+# -- 1. document templates run in a sandbox ------------------------------------------------
+
+def _template_with(expression: str) -> bytes:
+    """The built-in acceptance notice with ``expression`` typed into its text, as an
+    administrator would do in Word."""
+    from petitions.services.documents.render import builtin_template
+    data = builtin_template("acceptance_notice").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            content = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                content = content.replace(b"{{ number_symbol }}", b"{{ number_symbol }}" + expression.encode(), 1)
+            dst.writestr(item, content)
+    return out.getvalue()
+
+
+ESCAPES = [
+    "{{ lipsum.__globals__['os'].popen('touch MARKER').read() }}",
+    "{{ lipsum.__globals__.os.system('touch MARKER') }}",
+    "{{ cycler.__init__.__globals__.os.popen('touch MARKER').read() }}",
+    "{{ joiner.__init__.__globals__.os.popen('touch MARKER').read() }}",
+    "{{ namespace.__init__.__globals__.os.popen('touch MARKER').read() }}",
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__name__ == 'Popen' %}"
+    "{{ c('touch MARKER', shell=True) }}{% endif %}{% endfor %}",
+    "{{ number_symbol|attr('__class__')|attr('__mro__') }}",
+    "{{ request.application.__globals__.__builtins__.__import__('os').popen('touch MARKER').read() }}",
+    "{{ config.__class__.__init__.__globals__['os'].popen('touch MARKER').read() }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ range.__self__ }}",
+    "{{ recipients.append('x') }}",
+    "{{ '{0.__class__}'.format(number_symbol) }}",
+]
+
+
+@pytest.mark.parametrize("expression", ESCAPES)
+def test_an_uploaded_template_cannot_reach_outside_its_data(app, agencies, make_officer, tmp_path, expression):
+    make_officer("quantri", ["admin"], "UBND-TINH")
+    marker = tmp_path / "marker"
+    admin = _signed_in(app, "quantri")
+    token = admin.csrf("/admin/documents")
+    data = _template_with(expression.replace("MARKER", str(marker)))
+    r = admin.post("/admin/documents/acceptance_notice/template", data={
+        "csrf_token": token, "file": (io.BytesIO(data), "mau.docx")}, content_type="multipart/form-data")
+    assert r.status_code in (302, 303)
+    page = admin.get("/admin/documents").get_data(as_text=True)
+    assert "Mẫu bị từ chối" in page, page[:2000]
+    assert not marker.exists()
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(DocumentTemplate)) == 0
+        refusal = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "refuse_document_template"))
+        assert refusal is not None and refusal.details["file"] == "mau.docx"
+
+
+def test_shipped_templates_render_in_the_sandbox(app):
+    from petitions.services.documents import KINDS
+    from petitions.services.documents.context import sample_context
+    from petitions.services.documents.render import builtin_template, docx_text, render_docx
+    with app.test_request_context():
+        for kind in KINDS:
+            text = docx_text(render_docx(builtin_template(kind.key), sample_context()))
+            assert "{{" not in text and "{%" not in text
