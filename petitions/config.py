@@ -64,6 +64,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)),
         "MAX_ATTACHMENT_BYTES": int(env.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)),
         "MAX_ATTACHMENTS": int(env.get("MAX_ATTACHMENTS", 5)),
+        # a JSON body (the API) is refused before parsing when larger or nested deeper than this
+        "MAX_JSON_BYTES": int(env.get("MAX_JSON_BYTES", 512 * 1024)),
+        "MAX_JSON_DEPTH": int(env.get("MAX_JSON_DEPTH", 16)),
         # --- abuse of the public side (petitions/security.py) ---
         # limits as "N per hour;M per day"; under TESTING generous, a test tightens them
         "RATELIMIT_FILING": env.get("RATELIMIT_FILING", "5 per hour;20 per day"),      # letters received, per address

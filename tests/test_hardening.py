@@ -90,3 +90,69 @@ def test_shipped_templates_render_in_the_sandbox(app):
         for kind in KINDS:
             text = docx_text(render_docx(builtin_template(kind.key), sample_context()))
             assert "{{" not in text and "{%" not in text
+
+
+# -- 5. no server errors: bounded JSON, strict numbers -------------------------------------
+
+def _token(app, username) -> str:
+    from petitions.services.tokens import issue_token
+    with app.app_context():
+        token = issue_token(_user(username))
+        db.session.commit()
+        return token
+
+
+def _file(client, app, agencies, kind="complaint") -> str:
+    from datetime import date
+    app.config["TODAY"] = date(2026, 8, 3)
+    r = client.post("/api/v1/cases", json=valid_letter(kind, agencies["commune_a"]))
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()["tracking_code"]
+
+
+def test_deeply_nested_or_huge_json_is_refused_before_parsing(client, app, agencies, make_officer):
+    make_officer("chutich", ["head"], agencies["agency_a"])
+    code = _file(client, app, agencies)
+    token = _token(app, "chutich")
+    deep = "[" * 1000 + "]" * 1000
+    deep_object = '{"a":' * 1000 + "1" + "}" * 1000
+    for body in (deep, deep_object, '{"title": ' + deep + "}"):
+        r = client.post("/api/v1/cases", data=body, content_type="application/json")
+        assert r.status_code == 400, r.data[:200]
+        assert "16" in r.get_json()["errors"]["_"][0]
+        r = client.post(f"/api/v1/cases/{code}/events", data=body, content_type="application/json",
+                        headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 400
+    # brackets inside strings are text, not nesting: a letter about "[[[[" is fine
+    letter = valid_letter("complaint", agencies["commune_a"], content="Đơn " + "[{" * 400 + " hết.")
+    assert client.post("/api/v1/cases", json=letter).status_code == 201
+    huge = {"title": "x" * (600 * 1024)}
+    r = client.post("/api/v1/cases", json=huge)
+    assert r.status_code == 413 and r.get_json()["errors"]["_"]
+
+
+def test_unicode_digits_are_not_numbers_and_never_cause_a_server_error(client, app, agencies, make_officer):
+    make_officer("chutich", ["head"], agencies["agency_a"])
+    code = _file(client, app, agencies)
+    head = _signed_in(app, "chutich")
+    accept = f"/officer/cases/{code}/actions/accept"
+    for version in ("²", "١", "1_0", "9" * 5000):
+        r = head.submit(accept, {"act_date": "2026-08-03", "version": version})
+        assert r.status_code in (200, 409, 422), (version, r.status_code)
+        assert "Internal" not in r.get_data(as_text=True)
+    for url in ("/exports/²", "/exports/²/download", "/exports/" + "9" * 5000, "/exports/99999999999999999999",
+                "/exports/cases.csv?year=²", "/voters/meetings/²", "/admin/users/99999999999999999999"):
+        r = head.get(url)
+        assert r.status_code in (400, 403, 404, 422), (url, r.status_code)
+    token = _token(app, "chutich")
+    auth = {"Authorization": f"Bearer {token}"}
+    for url, field in (("/api/v1/officer/cases?page=²", "page"), ("/api/v1/officer/cases?page=١", "page"),
+                       ("/api/v1/stats/target4?year=²", "year"), ("/api/v1/stats/target4?year=٢٠٢٦", "year")):
+        r = client.get(url, headers=auth)
+        assert r.status_code == 422 and field in r.get_json()["errors"], (url, r.status_code)
+    # the accepted spellings still work
+    assert client.get("/api/v1/officer/cases?page=1", headers=auth).status_code == 200
+    html = head.get(accept).get_data(as_text=True)
+    import re
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    assert head.submit(accept, {"act_date": "2026-08-03", "version": version}).status_code == 302

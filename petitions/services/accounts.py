@@ -278,10 +278,12 @@ def load_session_user(user_id: str) -> User | None:
     """Flask-Login's loader: ``"id:generation"``; a stale generation or a disabled account
     loads nobody (the session is over)."""
     ident, _, generation = (user_id or "").partition(":")
-    if not ident.isdigit() or not generation.isdigit():
+    from ..security import strict_int
+    ident, generation = strict_int(ident, minimum=1, maximum=2**31 - 1), strict_int(generation, minimum=0)
+    if ident is None or generation is None:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or (user.session_generation or 0) != int(generation):
+    user = db.session.get(User, ident)
+    if user is None or not user.active or (user.session_generation or 0) != generation:
         return None
     return user
 

@@ -339,7 +339,13 @@ def alerts():
 
     form = RetryForm()
     if form.validate_on_submit():
-        retry_failed(int(form.notification_id.data), current_user)
+        from flask import abort
+
+        from ...security import strict_int
+        ident = strict_int(form.notification_id.data, minimum=1, maximum=2**31 - 1)
+        if ident is None:
+            abort(404)
+        retry_failed(ident, current_user)
         db.session.commit()
         flash(_("The mail will be sent again."))
         return redirect(url_for("admin.alerts"))

@@ -15,14 +15,16 @@ from ...services.engagement import (FREQUENCY_LABELS, SESSION_KINDS, SESSION_MOD
 from ...web import local_today
 from . import bp
 from .forms import PeriodForm
+from ...security import strict_int
 
 
 
 def load_or_404(model, raw_id: str):
     """Ids in the address are plain digits (the routes take strings, as the export pages do)."""
-    if not raw_id.isdigit():
+    ident = strict_int(raw_id, minimum=1, maximum=2**31 - 1)
+    if ident is None:
         abort(404)
-    row = db.session.get(model, int(raw_id))
+    row = db.session.get(model, ident)
     if row is None:
         abort(404)
     return row

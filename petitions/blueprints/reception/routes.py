@@ -28,6 +28,7 @@ from ...workflow.states import Channel, Kind, Role
 from ..public.forms import checked_files, to_submission
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
+from ...security import strict_int
 
 
 def _filter_form() -> tuple[FilterForm, CaseFilter]:
@@ -214,7 +215,9 @@ def record_signer_withdrawals(code: str):
     FlaskForm().validate_on_submit() or abort(400)
     try:
         on = date.fromisoformat(request.form.get("withdrawn_on", ""))
-        ids = [int(i) for i in request.form.getlist("party")]
+        ids = [strict_int(i, minimum=1, maximum=2**31 - 1) for i in request.form.getlist("party")]
+        if None in ids:
+            raise ValueError("party")
         record_withdrawals(case, ids, current_user, on, today=local_today())
     except ValueError as error:
         db.session.rollback()
