@@ -145,6 +145,15 @@ def strict_int(value, default=None, *, minimum: int | None = None, maximum: int 
     return number
 
 
+def ascii_int(value) -> int:
+    """For ``request.args.get(name, default, type=ascii_int)``: ASCII digits only, at most
+    a million (a page or a year; a larger page would overflow the database's OFFSET)."""
+    number = strict_int(value, minimum=-1_000_000, maximum=1_000_000)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
 def is_ascii_int(value) -> bool:
     return isinstance(value, str) and bool(re.fullmatch(r"[0-9]{1,18}", value))
 

@@ -156,3 +156,40 @@ def test_unicode_digits_are_not_numbers_and_never_cause_a_server_error(client, a
     import re
     version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
     assert head.submit(accept, {"act_date": "2026-08-03", "version": version}).status_code == 302
+
+
+# -- 8. officers' searches keep the term out of the URL --------------------------------------
+
+def test_an_identity_search_never_puts_the_term_in_a_url(client, app, agencies, make_officer):
+    import re
+    from urllib.parse import unquote_plus
+    make_officer("chutich", ["head"], agencies["agency_a"])
+    code = _file(client, app, agencies)  # valid_letter's petitioner
+    with app.app_context():
+        from petitions.models import Case
+        case = db.session.scalar(db.select(Case).where(Case.tracking_code == code))
+        id_number = case.parties[0].id_number
+    head = _signed_in(app, "chutich")
+    page = head.get("/officer/").get_data(as_text=True)
+    assert re.search(r'<form method="post" action="/officer/"', page)
+    spaced = f"{id_number[:3]} {id_number[3:6]} {id_number[6:9]} {id_number[9:]}"
+    r = head.submit("/officer/", {"q": spaced, "kind": "complaint", "sort": "urgency"})
+    assert r.status_code == 303
+    location = unquote_plus(r.headers["Location"])
+    assert id_number[:6] not in location.replace(" ", "") and "kind=complaint" in location and "s=" in location
+    result = head.get(r.headers["Location"]).get_data(as_text=True)
+    assert code[:5] in result  # the search found the case by its ID number
+    for url in re.findall(r'href="([^"]+)"', result):
+        assert id_number[:6] not in unquote_plus(url).replace(" ", ""), url
+    # the export link carries the same token and finds the same case
+    export = re.search(r'href="(/officer/export\.csv[^"]+)"', result).group(1).replace("&amp;", "&")
+    assert code[:5] in head.get(export).get_data(as_text=True)
+    other_number = head.submit("/officer/", {"q": "001099012345"})
+    assert code[:5] not in head.get(other_number.headers["Location"]).get_data(as_text=True)
+    # an address typed with the term is sent on without it
+    r = head.get(f"/officer/?q={id_number}")
+    assert r.status_code == 303 and id_number not in r.headers["Location"]
+    # the token is worthless to another officer
+    make_officer("khac", ["head"], agencies["agency_a"])
+    other = _signed_in(app, "khac")
+    assert spaced not in other.get(r.headers["Location"]).get_data(as_text=True)

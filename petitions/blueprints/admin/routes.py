@@ -28,6 +28,7 @@ from ...web import local_today
 from ...workflow.calendar import SATURDAY, SUNDAY
 from ...workflow.deadlines import BASELINE, DEFAULT_RULES, VARIANT_LABELS, DeadlineError, DeadlineRule, select_rule
 from . import bp
+from ...security import ascii_int
 from .forms import FIRST_DAY, LAST_DAY, CalendarDayForm, DeadlineSettingForm, RecomputeForm, RemoveDayForm
 
 AUDIT_ROWS = 200
@@ -151,7 +152,7 @@ def year_days(year: int) -> list[dict]:
 
 
 def _year_arg() -> int | None:
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=ascii_int)
     if year is None:
         return local_today().year
     return year if FIRST_DAY.year <= year <= LAST_DAY.year else None

@@ -15,7 +15,7 @@ from ...services.engagement import (FREQUENCY_LABELS, SESSION_KINDS, SESSION_MOD
 from ...web import local_today
 from . import bp
 from .forms import PeriodForm
-from ...security import strict_int
+from ...security import ascii_int, strict_int
 
 
 
@@ -62,7 +62,7 @@ def index():
     code = request.args.get("agency")
     if not (code and can_monitor_province(current_user)):
         code = current_user.agency.code
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=ascii_int)
     return redirect(url_for("engage.show_agency", code=code, **({"year": year} if year else {})))
 
 

@@ -31,7 +31,7 @@ from ...workflow.states import Event, Kind
 from ..reception.actions import refused
 from . import bp
 from .forms import FORM_ROWS, MAX_FORM_ROWS, BulkForm, ImportForm, MeetingForm, PetitionsForm, ReportForm
-from ...security import strict_int
+from ...security import ascii_int, strict_int
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -182,7 +182,7 @@ def _mark_rows(form: PetitionsForm, errors: list[voters.RowError]) -> None:
 def enter_petitions(meeting_id: str):
     meeting = _meeting_or_abort(meeting_id, manage=True)
     form = PetitionsForm()
-    wanted = min(max(request.args.get("rows", FORM_ROWS, type=int), 1), MAX_FORM_ROWS)
+    wanted = min(max(request.args.get("rows", FORM_ROWS, type=ascii_int), 1), MAX_FORM_ROWS)
     while len(form.rows.entries) < wanted:
         form.rows.append_entry()
     errors: list[voters.RowError] = []
