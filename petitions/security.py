@@ -277,6 +277,7 @@ def _received(response) -> bool:
 
 FILING_ENDPOINTS = ("public.file_case", "api.create_case")
 LOOKUP_ENDPOINTS = ("public.track", "public.rate", "api.get_case")
+SIGN_IN_ENDPOINTS = ("auth.login", "auth.two_factor")
 
 
 def _cfg(name: str):
@@ -295,11 +296,21 @@ def _declare_limits(limiter: Limiter) -> list[tuple[tuple[str, ...], object]]:
         # every attempt, valid or not: against floods
         (FILING_ENDPOINTS, limiter.shared_limit(_cfg("RATELIMIT_FILING_ATTEMPTS"), scope="filing-attempts",
                                                 exempt_when=_not_post)),
-        # status look-ups (the form's GET only shows the empty form)
+        # status look-ups (the form's GET only shows the empty form); HEAD runs the API's
+        # look-up as GET does, so it counts too
         (LOOKUP_ENDPOINTS, limiter.shared_limit(_cfg("RATELIMIT_LOOKUP"), scope="lookup",
-                                                exempt_when=lambda: request.method not in ("POST", "GET")
-                                                or (request.method == "GET" and request.endpoint != "api.get_case"))),
+                                                exempt_when=_not_a_lookup)),
+        # sign-in attempts per address (password and code steps together), beside the
+        # per-name waits of services/accounts.py: spraying one password over many names
+        (SIGN_IN_ENDPOINTS, limiter.shared_limit(_cfg("RATELIMIT_SIGN_IN"), scope="sign-in",
+                                                 exempt_when=_not_post)),
     ]
+
+
+def _not_a_lookup() -> bool:
+    if request.method == "POST":
+        return False
+    return not (request.method in ("GET", "HEAD") and request.endpoint == "api.get_case")
 
 
 def _limiter() -> Limiter:
@@ -511,6 +522,9 @@ def too_many(error):
     if isinstance(error, LimitReached) and error.kind == "failed_lookup":
         message = _("Too many tracking codes or access keys that did not match were tried from "
                     "your connection. Please try again in %(n)d minutes.", n=minutes)
+    elif request.endpoint in SIGN_IN_ENDPOINTS:
+        message = _("Too many sign-in attempts from your connection. Please try again in %(n)d minutes.",
+                    n=minutes)
     elif request.endpoint in FILING_ENDPOINTS:
         message = _("You have sent too many letters in a short time. Please try again in %(n)d "
                     "minutes. If your matter is urgent, come to the citizen reception office.",

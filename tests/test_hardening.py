@@ -193,3 +193,139 @@ def test_an_identity_search_never_puts_the_term_in_a_url(client, app, agencies, 
     make_officer("khac", ["head"], agencies["agency_a"])
     other = _signed_in(app, "khac")
     assert spaced not in other.get(r.headers["Location"]).get_data(as_text=True)
+
+
+# -- 2. sign-in: the same answers for every name, waits a stranger cannot impose ------------
+
+def _answer(r) -> tuple[int, str]:
+    """What the visitor sees of a refused sign-in, the moment in the message left out."""
+    import re
+    text = r.get_data(as_text=True)
+    main = text.split("<main", 1)[-1].split("</main>", 1)[0]
+    words = " ".join(re.sub(r"<[^>]+>", " ", main.split(">", 1)[-1]).split())  # the page's text, no attributes
+    return r.status_code, re.sub(r"\d\d:\d\d:\d\d", "HH:MM:SS", words)
+
+
+def test_existing_and_unknown_names_get_the_same_answers(app, agencies, make_officer):
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    answers = {}
+    for name in ("tiepdan", "khong.co.ai"):
+        c = Client(app)
+        answers[name] = [_answer(c.login(name, "sai mat khau roi")) for _ in range(7)]
+    assert answers["tiepdan"] == answers["khong.co.ai"]
+    codes = [status for status, _text in answers["tiepdan"]]
+    assert codes == [401, 401, 401, 401, 429, 429, 429]
+    assert "Vui lòng chờ đến HH:MM:SS" in answers["tiepdan"][4][1]
+    assert "Sai tên đăng nhập hoặc mật khẩu" in answers["tiepdan"][0][1]
+    with app.app_context():
+        from petitions.models import SignInThrottle
+        rows = list(db.session.scalars(db.select(SignInThrottle)))
+        assert len(rows) == 2 and all(r.failures == 5 for r in rows)  # the waits checked no password
+        assert all("tiepdan" not in r.key and "khong" not in r.key for r in rows)  # names kept as HMACs
+
+
+def test_a_stranger_cannot_lock_an_officer_out_of_a_browser_they_used(app, agencies, make_officer):
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    officer = Client(app)
+    assert officer.login("tiepdan").status_code == 302
+    officer.submit("/auth/account", {}) if False else officer.post(
+        "/auth/logout", data={"csrf_token": officer.csrf("/auth/account")})
+    stranger = Client(app)
+    for _ in range(8):
+        r = stranger.login("tiepdan", "doan mat khau")
+    assert r.status_code == 429
+    # the officer's own browser is counted apart: the right password works at once
+    assert officer.login("tiepdan").status_code == 302
+    assert officer.get("/officer/").status_code == 200
+    # a browser without the officer's device cookie (a new one) waits like the stranger
+    assert Client(app).login("tiepdan").status_code == 429
+    # an administrator's unlock clears the wait for every browser
+    with app.app_context():
+        from petitions.services.accounts import unlock_user
+        unlock_user(_user("tiepdan"), by=None)
+        db.session.commit()
+    assert Client(app).login("tiepdan").status_code == 302
+
+
+def test_sign_in_attempts_are_limited_per_address(app, agencies, make_officer):
+    for name in ("a.nguyen", "b.tran", "c.le", "d.pham"):
+        make_officer(name, ["reception"], agencies["agency_a"])
+    app.config["RATELIMIT_SIGN_IN"] = "3 per 10 minutes"
+    try:
+        c = Client(app)
+        # one password sprayed over many names: the names' own counters never fill up
+        answers = [c.login(name, "matkhau2026!!").status_code for name in ("a.nguyen", "b.tran", "c.le", "d.pham")]
+        assert answers == [401, 401, 401, 429]
+        r = c.login("d.pham")  # the right password too: the address has used its attempts
+        assert r.status_code == 429 and "Có quá nhiều lần thử đăng nhập từ kết nối của bạn" in r.get_data(as_text=True)
+        assert r.headers.get("Retry-After")
+    finally:
+        app.config["RATELIMIT_SIGN_IN"] = "10000 per hour"
+
+
+def test_the_officer_is_told_of_repeated_failures(app, agencies, make_officer, smtp, run_worker):
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    with app.app_context():
+        _user("tiepdan").email = "tiepdan@nghean.gov.vn"
+        db.session.commit()
+    stranger = Client(app)
+    for _ in range(7):
+        stranger.login("tiepdan", "doan mat khau")
+    run_worker()
+    mails = [m for m in smtp.messages if m["to"] == ["tiepdan@nghean.gov.vn"]]
+    assert len(mails) == 1  # once, not at every failure
+    assert "tiepdan" in mails[0]["subject"] and "5 lần" in mails[0]["body"]
+    # the in-app notification, once the officer signs in from their usual browser after the wait
+    with app.app_context():
+        from petitions.services.accounts import unlock_user
+        unlock_user(_user("tiepdan"), by=None)
+        db.session.commit()
+    officer = _signed_in(app, "tiepdan")
+    page = officer.get("/officer/notifications").get_data(as_text=True)
+    assert "Đăng nhập không thành công" in page and "tiepdan" in page
+
+
+# -- 3. sessions end on the server ------------------------------------------------------
+
+def _cookie(c: Client) -> str:
+    return c.http.get_cookie("session").value
+
+
+def _with_cookie(app, value: str) -> Client:
+    c = Client(app)
+    c.http.set_cookie("session", value)
+    return c
+
+
+def test_a_cookie_saved_before_sign_out_opens_nothing(app, agencies, make_officer):
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    c = _signed_in(app, "tiepdan")
+    assert c.get("/officer/").status_code == 200
+    saved = _cookie(c)
+    assert _with_cookie(app, saved).get("/officer/").status_code == 200  # a copy works while signed in
+    r = c.post("/auth/logout", data={"csrf_token": c.csrf("/auth/account")})
+    assert r.status_code == 302
+    replay = _with_cookie(app, saved).get("/officer/")
+    assert replay.status_code == 302 and "/auth/login" in replay.headers["Location"]
+    with app.app_context():
+        from petitions.models import UserSession
+        assert db.session.scalar(db.select(db.func.count()).select_from(UserSession)) == 0
+
+
+def test_password_change_and_disabling_end_the_saved_sessions(app, agencies, make_officer):
+    from .conftest import PASSWORD
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    make_officer("quantri", ["admin"], "UBND-TINH")
+    first, second = _signed_in(app, "tiepdan"), _signed_in(app, "tiepdan")
+    saved = _cookie(second)
+    r = first.submit("/auth/account/password", {"current": PASSWORD, "new": "hoa sen no tren mat ho mua he",
+                                               "confirm": "hoa sen no tren mat ho mua he"})
+    assert r.status_code == 302
+    assert first.get("/officer/").status_code == 200  # this browser goes on
+    assert _with_cookie(app, saved).get("/officer/").status_code == 302
+    kept = _cookie(first)
+    with app.app_context():
+        from petitions.services.accounts import disable_user
+        disable_user(_user("tiepdan"), by=None, reason="thử nghiệm")
+        db.session.commit()
+    assert _with_cookie(app, kept).get("/officer/").status_code == 302
