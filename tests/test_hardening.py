@@ -329,3 +329,50 @@ def test_password_change_and_disabling_end_the_saved_sessions(app, agencies, mak
         disable_user(_user("tiepdan"), by=None, reason="thử nghiệm")
         db.session.commit()
     assert _with_cookie(app, kept).get("/officer/").status_code == 302
+
+
+# -- 4. demo data never reaches production ---------------------------------------------------
+
+def test_demo_and_scale_data_are_refused_in_production(app):
+    from petitions.models import Case
+    runner = app.test_cli_runner()
+    app.config["ENV"] = "production"
+    try:
+        for args in (["seed", "demo", "--cases", "3"], ["seed", "scale", "--cases", "10"]):
+            result = runner.invoke(args=args)
+            assert result.exit_code != 0 and "PETITIONS_ENV=production" in result.output, result.output
+    finally:
+        app.config["ENV"] = "development"
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(Case)) == 0
+
+
+def test_generated_officers_cannot_sign_in_and_published_credentials_fail_in_production(app):
+    from petitions.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRETS
+    result = app.test_cli_runner().invoke(args=["seed", "demo", "--cases", "3"])
+    assert result.exit_code == 0 and DEMO_PASSWORD in result.output  # make run's demo, in development
+    with app.app_context():
+        generated = db.session.scalar(db.select(User).where(User.username.like("head.%")))
+        assert generated.must_change_password and not generated.password_hash.startswith("$argon2")
+        name = generated.username
+    for password in ("scale-data-only", DEMO_PASSWORD, ""):
+        assert Client(app).login(name, password or "x").status_code == 401
+    assert Client(app).login("tiepdan", DEMO_PASSWORD).status_code == 302  # the printed demo sign-in works
+    # a database seeded for a demo and then run in production: the published password and
+    # two-factor secrets are refused
+    app.config["ENV"] = "production"
+    try:
+        assert Client(app).login("tiepdan", DEMO_PASSWORD).status_code == 401
+        with app.app_context():
+            from petitions.services.accounts import set_password
+            set_password(_user("admin"), "mot mat khau rieng that dai", by=None)
+            db.session.commit()
+        c = Client(app)
+        r = c.login("admin", "mot mat khau rieng that dai", second_step=False)
+        assert r.status_code == 302 and r.headers["Location"].endswith("/auth/two-factor")
+        import pyotp
+        r = c.submit("/auth/two-factor", {"code": pyotp.TOTP(DEMO_TOTP_SECRETS["admin"]).now()})
+        assert r.status_code == 401
+    finally:
+        app.config["ENV"] = "development"

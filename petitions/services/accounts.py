@@ -237,6 +237,16 @@ class Throttle:
                    cap=cfg.get("LOGIN_MAX_WAIT_SECONDS", 15 * 60), notify=cfg.get("LOGIN_NOTIFY_AFTER", 5))
 
 
+def _production() -> bool:
+    from flask import current_app, has_app_context
+    return has_app_context() and current_app.config.get("ENV") == "production"
+
+
+def _published(**credential) -> bool:
+    from .demo import published_credential
+    return published_credential(**credential)
+
+
 def _name_hmac(value: str) -> str:
     from flask import current_app
     key = str(current_app.config["SECRET_KEY"]).encode()
@@ -317,6 +327,10 @@ def authenticate(username: str, password: str, *, throttle: Throttle | None = No
         user.failed_logins = (user.failed_logins or 0) + 1
         _note_wait(user, row, key == name_key, now)
         _maybe_notify(user, row, now, throttle)
+        return SignIn(None, row.wait_until if row.wait_until and row.wait_until > now else None, user, "password",
+                      key)
+    if _production() and _published(password=password):  # the demo's password, copied into production
+        row = _count_failure(key, name_key, now, throttle)
         return SignIn(None, row.wait_until if row.wait_until and row.wait_until > now else None, user, "password",
                       key)
     if not user.active:
@@ -589,7 +603,8 @@ def check_second_factor(user: User, code: str, *, throttle: Throttle | None = No
         return SecondFactor(False, "locked", wait)
     value = _digits(code).lower()
     outcome = "wrong_code"
-    if re.fullmatch(r"\d{6}", value) and user.totp_secret:
+    published = _production() and _published(totp_secret=user.totp_secret)  # the demo's secrets: never in production
+    if re.fullmatch(r"\d{6}", value) and user.totp_secret and not published:
         step = _matching_step(user.totp_secret, value, now)
         if step is not None:
             if _claim_step(user, step):
