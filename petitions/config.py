@@ -91,6 +91,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_UNZIPPED_BYTES": int(env.get("MAX_UNZIPPED_BYTES", 100 * 1024 * 1024)),
         "MAX_ZIP_RATIO": int(env.get("MAX_ZIP_RATIO", 100)),
         "PAGE_SIZE": 50,
+        # days the holidays package counts as holidays without an enacted legal basis (24/11,
+        # Vietnam Culture Day): followed (days off) unless set to 0 (workflow/calendar_decisions.py)
+        "CALENDAR_FOLLOW_UNENACTED": env.get("CALENDAR_FOLLOW_UNENACTED", "1").lower() not in ("0", "false", "no"),
         # sign-in throttling per user name (existing or not): after LOGIN_FREE_FAILURES failures
         # each attempt waits LOGIN_BASE_WAIT_SECONDS, doubling, at most LOGIN_MAX_WAIT_SECONDS; a
         # browser the officer signed in from is counted apart; the officer is told after

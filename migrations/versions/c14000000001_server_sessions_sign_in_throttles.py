@@ -1,7 +1,7 @@
 """server-side sessions and sign-in throttling per user name (issue 14)
 
 Revision ID: c14000000001
-Revises: b8e1a0000005
+Revises: c16000000001
 Create Date: 2026-12-05 14:30:00
 
 ``user_sessions``: one row per signed-in browser (the SHA-256 of the cookie's token),
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c14000000001'
-down_revision = 'b8e1a0000005'
+down_revision = 'c16000000001'
 branch_labels = None
 depends_on = None
 
