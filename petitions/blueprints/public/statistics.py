@@ -15,6 +15,7 @@ from ...services.reports import Report, Scope, target4, target4_by_agency
 from ...web import local_today
 from ...workflow.periods import reporting_period
 from . import bp
+from ...security import ascii_int
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def public_figures(name: str, report: Report, min_count: int, rated=None) -> Pub
 def statistics():
     today = local_today()
     years = report_years(today)
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=ascii_int)
     if year not in years:
         year = years[0]
     period = reporting_period("year", year)
