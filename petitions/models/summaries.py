@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Date, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -24,6 +24,9 @@ class ReportDay(db.Model):
     of a running limit is kept on 9999-12-31 (its month row on 9999-12-01)."""
 
     __tablename__ = "report_days"
+    # every read names the commune (-1: all of them), then a range of days of one grain
+    __table_args__ = (PrimaryKeyConstraint("commune_id", "grain", "day", "agency_id", "kind", "copy_of",
+                                           name="pk_report_days"),)
 
     grain: Mapped[str] = mapped_column(String(1), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -199,8 +199,11 @@ def rebuild(connection) -> int:
     """Recompute every row from the cases, limits and events (one INSERT ... SELECT)."""
     name = connection.dialect.name
     connection.execute(text("DELETE FROM report_days"))
+    # in the order of the primary key, so that a range of days of one commune (or of them
+    # all, -1) reads neighbouring pages
     return connection.execute(text(
-        f"INSERT INTO report_days ({', '.join((*KEY, *MEASURES))}) {contribution_sql(name)}")).rowcount
+        f"INSERT INTO report_days ({', '.join((*KEY, *MEASURES))}) SELECT * FROM ({contribution_sql(name)}) AS src "
+        "ORDER BY commune_id, grain, day, agency_id, kind, copy_of")).rowcount
 
 
 def _rows(connection, ids) -> dict[tuple, tuple]:
@@ -311,6 +314,7 @@ def _after_flush(session, flush_context):
             ids.add(cid)
     if not ids:
         return
+    session.info["report_figures_changed"] = True
     connection = session.connection()
     name = connection.dialect.name
     if not pending["old"]:  # new letters only (filing): one statement
@@ -330,6 +334,50 @@ def _after_flush(session, flush_context):
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     session.info.pop("report_summaries_pending", None)
+    session.info.pop("report_figures_changed", None)
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session):
+    """Committed new figures: the version stamp the cached public statistics compare with."""
+    if session.info.pop("report_figures_changed", None):
+        bump_version()
+
+
+def _version_key() -> str:
+    from flask import current_app
+    return f"{current_app.config['RQ_QUEUE']}:figures-version"
+
+
+def _redis():
+    """One client (and connection pool) per application, not a new connection per call."""
+    from flask import current_app
+
+    from ..jobs import redis_connection
+    client = current_app.extensions.get("petitions_figures_redis")
+    if client is None:
+        client = current_app.extensions["petitions_figures_redis"] = redis_connection()
+    return client
+
+
+def bump_version() -> None:
+    from flask import has_app_context
+    from redis.exceptions import RedisError
+    if not has_app_context():
+        return
+    try:
+        _redis().incr(_version_key())
+    except RedisError:
+        pass  # the cache then refreshes on its time limit alone
+
+
+def version() -> int | None:
+    """The figures' version stamp (None: Redis unreachable)."""
+    from redis.exceptions import RedisError
+    try:
+        return int(_redis().get(_version_key()) or 0)
+    except RedisError:
+        return None
 
 
 # --------------------------------------------------------------------------- reading
@@ -397,7 +445,10 @@ def figures(connection, start: date, end: date, today: date, *, kinds, agency_id
                            "r4": (end + timedelta(days=1), None), "r5": (start, as_of)}.items():
         params.update({f"{name}{k}": v for k, v in day_range(lo, hi).items()})
     pairs = sorted({(counter, rng) for terms in FORMULAS.values() for _, counter, rng in terms})
-    columns = [f"SUM(CASE WHEN {_in(rng)} THEN {counter} ELSE 0 END) AS {counter}_{rng}" for counter, rng in pairs]
+    ranges = sorted({rng for _, rng in pairs})
+    columns = [f"SUM({counter} * in_{rng}) AS {counter}_{rng}" for counter, rng in pairs]
+    flags = ", ".join(f"CASE WHEN {_in(rng)} THEN 1 ELSE 0 END AS in_{rng}" for rng in ranges)
+    counters = sorted({counter for counter, _ in pairs})
     # only the rows some range reads: the day rows of the partial months, the month rows
     intervals = sorted({(params[f"{r}{a}"], params[f"{r}{b}"]) for r in ("r1", "r2", "r3", "r4", "r5")
                         for a, b in (("d1", "d2"), ("t1", "t2")) if params[f"{r}{a}"] <= params[f"{r}{b}"]})
@@ -420,7 +471,12 @@ def figures(connection, start: date, end: date, today: date, *, kinds, agency_id
     where.append("commune_id = :commune")
     params["commune"] = commune_id if commune_id is not None else -1
     group = "agency_id" if by_agency else "NULL"
-    stmt = text(f"SELECT {group} AS agency_id, {', '.join(columns)} FROM report_days WHERE {' AND '.join(where)}"
+    # each row's ranges decided once (OFFSET 0 keeps the subquery from being flattened into
+    # the sums, which would test every range once per counter)
+    stmt = text(f"SELECT {group} AS agency_id, {', '.join(columns)} FROM ("
+                f"SELECT agency_id, {', '.join(counters)}, {flags} FROM report_days "
+                f"WHERE {' AND '.join(where)} {'OFFSET 0' if connection.dialect.name == 'postgresql' else 'LIMIT -1'}"
+                ") AS rows"
                 + (" GROUP BY agency_id" if by_agency else "")).bindparams(*binds)
     out: dict = {}
     for row in connection.execute(stmt, params).mappings():
