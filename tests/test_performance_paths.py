@@ -20,3 +20,24 @@ def test_a_disabled_limiter_files_without_failing_open_lines(app, agencies, capl
             response = client.submit("/file/complaint", body, follow_redirects=True)
             assert response.status_code == 200 and "receipt" in response.request.path, response.request.path
     assert not [r for r in caplog.records if "failing open" in r.getMessage()]
+
+
+def test_statistics_page_follows_a_new_filing_and_never_shares_an_officers_page(app, client, agencies,
+                                                                                 make_officer):
+    """The page is cached (figures and HTML) but a commit that changes a figure refreshes it,
+    and a signed-in officer's page (their name, their sign-out form) is never served to others."""
+    from datetime import date
+    app.config["TODAY"] = date(2026, 8, 3)
+    client.post("/api/v1/cases", json=valid_letter("complaint", agencies["commune_a"]))
+    first = client.get("/statistics?year=2026").get_data(as_text=True)
+    assert "<strong>1</strong>" in first  # handled on time / not yet due legend: one letter not yet due
+    assert client.get("/statistics?year=2026").get_data(as_text=True) == first  # served again as it was
+    client.post("/api/v1/cases", json=valid_letter("complaint", agencies["commune_a"]))
+    second = client.get("/statistics?year=2026").get_data(as_text=True)
+    assert "Letters: 2" in second or "Đơn thư: 2" in second
+    make_officer("tiepdan.a", ["reception"], agencies["agency_a"])
+    client.login("tiepdan.a")
+    mine = client.get("/statistics?year=2026").get_data(as_text=True)
+    assert "Tiepdan.A" in mine
+    other = Client(app).get("/statistics?year=2026").get_data(as_text=True)
+    assert "Tiepdan.A" not in other and ("Letters: 2" in other or "Đơn thư: 2" in other)

@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app, render_template, request
+from flask_babel import get_locale
+from flask_login import current_user
 
 from ...extensions import db
 from ...models import AdminUnit, Agency
@@ -152,8 +154,20 @@ def statistics():
         needle = fold(q)
         agencies = [f for f in agencies if needle in f.folded]
     commune_name = dict(communes).get(commune_id)
-    return render_template("public/statistics.html", years=years, year=year, period=data["period"],
+    # the page without a search is the same for everybody: rendered once per language and figures
+    pages = current_app.extensions.setdefault("petitions_statistics_pages", {})
+    # (a signed-in officer's page carries their name and sign-out token: never shared)
+    anonymous = not getattr(current_user, "is_authenticated", False)
+    page_key = (year, commune_id, str(get_locale()), id(data)) if anonymous and not q else None
+    if page_key in pages:
+        return pages[page_key]
+    html = render_template("public/statistics.html", years=years, year=year, period=data["period"],
                            as_of=data["as_of"], over=data["over"], min_count=min_count,
                            province=data["province"], agencies=agencies, all_agencies=len(data["agencies"]),
                            communes=communes, commune_id=commune_id, commune_name=commune_name, q=q,
                            filtered=bool(q or commune_id), method=METHOD)
+    if page_key is not None:
+        if len(pages) > 256:
+            pages.clear()
+        pages[page_key] = html
+    return html
