@@ -1,7 +1,7 @@
 """per-day summary rows of the target 4 figures, backfilled
 
 Revision ID: c18000000001
-Revises: c16000000001
+Revises: c14000000001
 Create Date: 2026-12-05 14:30:00
 
 ``report_days``: counters per day (grain 'd') and per month (grain 'm'), agency, commune,
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c18000000001'
-down_revision = 'c16000000001'
+down_revision = 'c14000000001'
 branch_labels = None
 depends_on = None
 

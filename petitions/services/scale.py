@@ -170,19 +170,33 @@ def _ensure_officers() -> None:
     """One reception officer and one head per agency, so alerts have recipients."""
     if db.session.scalar(db.select(db.func.count()).select_from(User)) > 50:
         return
-    from .accounts import hash_password
-    shared = hash_password("scale-data-only")
+    import os
+    import secrets
+    # a benchmark or load test signs its officers in with the password it chose for the run
+    # (SCALE_OFFICER_PASSWORD); otherwise they have none that can sign in
+    chosen = os.environ.get("SCALE_OFFICER_PASSWORD")
+    if chosen:
+        from .accounts import hash_password
+        chosen = hash_password(chosen)
     for agency in db.session.scalars(db.select(Agency)):
         for role in (Role.RECEPTION, Role.HEAD):
+            # no password that can sign in (not an Argon2 hash: every check fails), to be
+            # set by an administrator's reset, which also makes the officer choose their own
             user = User(username=f"{role.value}.{agency.code.lower()}", full_name=f"{role.value} {agency.code}",
-                        email=f"{role.value}.{agency.code.lower()}@example.invalid", password_hash=shared,
+                        email=f"{role.value}.{agency.code.lower()}@example.invalid",
+                        password_hash=chosen or "!no-sign-in:" + secrets.token_hex(16),
+                        must_change_password=not chosen,
                         agency_id=agency.id)
             user.role_rows = [UserRole(role=role.value)]
             db.session.add(user)
     db.session.flush()
 
 
-def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, today: date, progress=None) -> dict:
+def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, today: date, progress=None,
+               benchmark: bool = False) -> dict:
+    from flask import current_app
+    if current_app.config.get("ENV") == "production" and not benchmark:
+        raise RuntimeError("scale data is never created in production (only in a benchmark database)")
     rng = random.Random(seed)
     _DUE.clear()  # the calendar and the rules are this application's
     _rule_of.cache_clear()

@@ -116,8 +116,10 @@ def seed(args, env: dict) -> dict:
     missing = args.cases - have
     log(f"seeding {missing:,} cases (flask seed scale, COPY)...")
     # a different random seed when adding to existing cases (the same seed repeats the tracking codes)
-    out = subprocess.run([str(BIN / "flask"), "seed", "scale", "--cases", str(missing), "--seed", str(7 + have)],
-                         env=env, cwd=ROOT,
+    out = subprocess.run([str(BIN / "flask"), "seed", "scale", "--cases", str(missing), "--seed", str(7 + have),
+                          "--benchmark"],
+                         env=dict(env, SCALE_OFFICER_PASSWORD=os.environ.get("BENCH_PASSWORD", "scale-data-only")),
+                         cwd=ROOT,
                          check=True, stdout=subprocess.PIPE, text=True).stdout
     last = out.strip().splitlines()[-1]
     log(last)

@@ -27,6 +27,7 @@ from ...services.search import fold
 from ...web import local_today
 from ...workflow.periods import reporting_period
 from . import bp
+from ...security import ascii_int
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,11 @@ def statistics():
         known.clear()
         known[today] = report_years(today)
     years = known[today]
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=ascii_int)
     if year not in years:
         year = years[0]
     communes = _communes()
-    commune_id = request.args.get("commune", type=int)
+    commune_id = request.args.get("commune", type=ascii_int)
     if commune_id not in {c for c, _ in communes}:
         commune_id = None
     q = (request.args.get("q") or "").strip()[:100]
