@@ -161,6 +161,12 @@ def step_label(step: str) -> str:
         return step
 
 
+def explain(explanation, public: bool = False) -> list[str]:
+    """A stored due date's explanation in the reader's language (see petitions/explain.py)."""
+    from .explain import explanation_lines
+    return explanation_lines(explanation, public=public)
+
+
 def label(table: dict, value: str | None) -> str:
     if value is None:
         return ""
