@@ -78,7 +78,8 @@ def seed_scale_cmd(n: int, seed: int, benchmark: bool):
     rows = totals["cases"] + totals["parties"] + totals["deadlines"] + totals["events"]
     click.echo(f"{totals['cases']} cases, {totals['deadlines']} deadlines, {totals['events']} events, "
                f"{totals['parties']} parties in {totals['seconds']:.1f} s: "
-               f"{totals['cases'] / totals['seconds']:,.0f} cases/s, {rows / totals['seconds']:,.0f} rows/s")
+               f"{totals['cases'] / totals['seconds']:,.0f} cases/s, {rows / totals['seconds']:,.0f} rows/s; "
+               f"{totals['summary_rows']:,} report summary rows rebuilt in {totals['summary_seconds']} s")
 
 
 @click.command("bench-sweep")
