@@ -95,6 +95,8 @@ EVENT = {
     "start_verification": _l("Verification started"),
     "hold_dialogue": _l("Dialogue held"),
     "extend": _l("Time limit extended"),
+    "determine_complexity": _l("Complexity determined in writing"),
+    "record_receipt": _l("Day of receipt of the decision recorded"),
     "suspend": _l("Suspended"),
     "resume": _l("Resumed"),
     "decide": _l("Decision made"),
@@ -159,6 +161,12 @@ def step_label(step: str) -> str:
         return tr(rules_for(step)[0].label)
     except Exception:  # an unknown step name stays as it is
         return step
+
+
+def explain(explanation, public: bool = False) -> list[str]:
+    """A stored due date's explanation in the reader's language (see petitions/explain.py)."""
+    from .explain import explanation_lines
+    return explanation_lines(explanation, public=public)
 
 
 def label(table: dict, value: str | None) -> str:

@@ -28,6 +28,7 @@ from ..workflow.engine import (
 from ..workflow.states import Channel, Kind, Role, Status
 from ..workflow.transitions import Transition
 from . import codes
+from . import summaries  # noqa: F401  (its session listeners keep report_days current)
 from .calendar import get_calendar, get_rules
 
 CONFLICT = "Someone else changed this case while you were working on it. Nothing was saved: " \
@@ -64,6 +65,9 @@ def snapshot(case: Case) -> CaseSnapshot:
         second_time=case.second_time, complex=case.is_complex, very_complex=case.is_very_complex,
         remote=bool(case.commune and case.commune.is_remote), several_places=case.several_places,
         mass=case.is_mass, anonymous=case.is_anonymous, extensions_used=case.extensions_used,
+        extension_lengths=tuple(case.extension_lengths or ()), several_places_days=case.several_places_days,
+        complexity_basis=tuple(sorted((case.complexity_basis or {}).items())),
+        decision_received_on=case.decision_received_on,
         status_before_suspension=Status(case.status_before_suspension) if case.status_before_suspension else None,
         suspended_since=case.suspended_since,
         suspensions=tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in (case.suspensions or [])),
@@ -172,7 +176,7 @@ def _appoint_representatives(case: Case, ids: str) -> None:
 
 def _deadline_row(step: str, due) -> Deadline:
     return Deadline(step=step, started_on=due.start, due_on=due.due, limit_days=due.limit_days, unit=due.unit,
-                    source=due.rule.source, extensions=due.extensions, explanation=due.explain())
+                    source=due.rule.source[:300], extensions=due.extensions, explanation=due.to_data())
 
 
 def _json(value):
@@ -185,7 +189,8 @@ _CHANGE_COLUMNS = {
     "complex": "is_complex", "very_complex": "is_very_complex", "several_places": "several_places",
     "extensions_used": "extensions_used", "suspended_since": "suspended_since", "dialogue_held": "dialogue_held",
     "withdrawal_received": "withdrawal_received", "decided_on": "decided_on", "last_event_on": "last_event_on",
-    "second_time": "second_time",
+    "second_time": "second_time", "several_places_days": "several_places_days",
+    "decision_received_on": "decision_received_on",
 }
 
 
@@ -195,6 +200,10 @@ def _apply_changes(case: Case, decision: Decision) -> None:
             case.status_before_suspension = value.value if value is not None else None
         elif name == "suspensions":
             case.suspensions = [[a.isoformat(), b.isoformat()] for a, b in value]
+        elif name == "extension_lengths":
+            case.extension_lengths = list(value)  # None: an extension recorded without a length (30 days)
+        elif name == "complexity_basis":
+            case.complexity_basis = dict(value)
         elif name in _CHANGE_COLUMNS:
             setattr(case, _CHANGE_COLUMNS[name], value)
     for name in ("outcome", "verdict", "reason"):
@@ -217,7 +226,8 @@ def _apply_deadlines(case: Case, decision: Decision) -> dict:
         row = running[step]
         log.setdefault("recomputed", []).append({"step": step, "from": row.due_on.isoformat(), "to": due.due.isoformat()})
         row.due_on, row.limit_days, row.extensions, row.paused_on = due.due, due.limit_days, due.extensions, None
-        row.explanation = due.explain()
+        row.started_on = due.start  # a restart (the day of receipt recorded) moves the start too
+        row.explanation = due.to_data()
     for step, due, _on_time in decision.checked_deadlines:
         row = _deadline_row(step, due)
         row.completed_on = decision.act_date
@@ -392,22 +402,27 @@ def recompute_due_dates(by: User, reason: str, today: date) -> int:
         db.select(Deadline).where(Deadline.completed_on.is_(None), Deadline.paused_on.is_(None))
         .options(selectinload(Deadline.case).selectinload(Case.deadlines),
                  selectinload(Deadline.case).selectinload(Case.commune)))
-    from ..workflow.deadlines import PAUSABLE_STEPS, compute_due
+    from dataclasses import replace
+
+    from ..workflow.deadlines import PAUSABLE_STEPS
+    from ..workflow.engine import _due
     for row in running:
         case = row.case
         snap = snapshot(case)
-        due = compute_due(row.step, row.started_on, calendar=get_calendar(), rules=get_rules(),
-                          received_on=case.received_on, complex=snap.complex, very_complex=snap.very_complex,
-                          remote=snap.remote, several_places=snap.several_places, extensions=row.extensions,
-                          suspensions=[s for s in snap.suspensions if s[0] >= row.started_on]
-                          if row.step in PAUSABLE_STEPS else [])
+        if row.step not in PAUSABLE_STEPS:
+            snap = replace(snap, suspensions=())
+        basis = row.explanation.get("start_basis") if isinstance(row.explanation, dict) else None
+        try:
+            due = _due(row.step, row.started_on, snap, get_calendar(), get_rules(), start_basis=basis)
+        except TransitionError as error:  # the rule's own problem (a DeadlineError), for the caller
+            raise error.__cause__ or error
         if due.due != row.due_on:
             db.session.add(CaseEvent(case_id=case.id, acted_on=today, actor_id=by.id, event="recompute_deadline",
                                      from_status=case.status, to_status=case.status, is_public=False, note=reason,
                                      data={"step": row.step, "from": row.due_on.isoformat(),
                                            "to": due.due.isoformat()}))
-            row.due_on, row.explanation = due.due, due.explain()
-            row.limit_days, row.unit, row.source = due.limit_days, due.unit, due.rule.source
+            row.due_on, row.explanation = due.due, due.to_data()
+            row.limit_days, row.unit, row.source = due.limit_days, due.unit, due.rule.source[:300]
             moved += 1
     db.session.add(AuditLog(user_id=by.id, action="recompute_due_dates", object_type="deadline", object_id=None,
                             details={"moved": moved, "reason": reason}))

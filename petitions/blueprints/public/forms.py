@@ -177,14 +177,19 @@ class CaseForm(FlaskForm):
                 field.errors = list(field.errors) + [message]
                 ok = False
         if self.signer_details_required:
+            missing = False
             for entry in self.co_signers:
                 s = entry.form
                 if not s.address.data:
                     s.address.errors = list(s.address.errors) + [REQUIRED]
-                    ok = False
+                    missing = True
                 if kind in (Kind.COMPLAINT, Kind.DENUNCIATION) and not s.id_number.data:
                     s.id_number.errors = list(s.id_number.errors) + [REQUIRED]
-                    ok = False
+                    missing = True
+            if missing:  # the list's own errors were gathered before these checks: say it there too
+                self.co_signers.errors = list(self.co_signers.errors or []) + [_l(
+                    "Give each signer's citizen ID number and address.")]
+                ok = False
         from ...services.intake import MASS_SIGNERS, representatives_allowed
         signers = len(self.co_signers.entries) + (0 if anonymous else 1)
         chosen = sum(1 for e in self.co_signers if e.form.representative.data) + \
