@@ -101,6 +101,10 @@ def test_reception_conclusion_becomes_overdue_and_is_alerted_once_each(client, a
         sent = sorted((n.kind, n.user.username, n.status) for n in notes)
         conclusion_id = db.session.scalar(db.select(Conclusion.id))
         assert all(n.data["conclusion"] == conclusion_id and n.case_id == case_id for n in notes)
+        # every reminder names the conclusion in its subject (the alerts list shows the subject)
+        assert all("“Kiểm tra hồ sơ đất, trả lời công dân bằng văn bản.”" in n.subject for n in notes)
+    page = officer(app, "diachinh").get("/officer/notifications").get_data(as_text=True)
+    assert "Kiểm tra hồ sơ đất, trả lời công dân" in page
     # told when assigned, reminded on the due day, and once overdue with the agency's head
     assert sent == [("conclusion", "diachinh", "sent"), ("conclusion_due", "diachinh", "sent"),
                     ("conclusion_overdue", "chutich", "sent"), ("conclusion_overdue", "diachinh", "sent")]
@@ -232,14 +236,21 @@ def test_dialogue_counted_for_its_agency_and_year_and_overdue_commitment_reminde
     from petitions.services.engagement import dialogue_counts, heads_without_dialogue
     head_id = make_officer("chutich", ["head"], agencies["agency_a"])
     make_officer("chutichb", ["head"], agencies["agency_b"])
-    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    desk_id = make_officer("tiepdan", ["reception"], agencies["agency_a"])
     set_today(app, "2026-10-05")
     desk = officer(app, "tiepdan")
+    # a commitment names the officer responsible for it
+    r = desk.submit("/engage/dialogues/new", {
+        "head": str(head_id), "held_on": "2026-10-02", "topic": "T", "participants": "P", "issues": "I",
+        "commitments-0-text": "Chi trả", "commitments-0-due_on": "2026-10-20"})
+    assert r.status_code == 422 and "Hãy chọn cán bộ chịu trách nhiệm." in r.get_data(as_text=True)
     r = desk.submit("/engage/dialogues/new", {
         "head": str(head_id), "held_on": "2026-10-02", "topic": "Đối thoại với doanh nghiệp về giải phóng mặt bằng",
         "participants": "12 hộ dân, 3 doanh nghiệp", "issues": "Chậm chi trả bồi thường",
         "commitments-0-text": "Chi trả bồi thường đợt 2", "commitments-0-due_on": "2026-10-20",
+        "commitments-0-owner": str(desk_id),
         "commitments-1-text": "Công khai phương án tái định cư", "commitments-1-due_on": "2026-11-30",
+        "commitments-1-owner": str(head_id),
         "commitments-2-text": "", "commitments-2-due_on": ""})
     assert r.status_code == 302, errors(r)
     dialogue_id = int(r.headers["Location"].rsplit("/", 1)[1])
@@ -262,12 +273,24 @@ def test_dialogue_counted_for_its_agency_and_year_and_overdue_commitment_reminde
         sweep(app, run_worker, day)
     with app.app_context():
         notes = db.session.scalars(db.select(Notification).where(Notification.kind == "commitment_overdue")).all()
-        assert [(n.user.username, n.data["dialogue"]) for n in notes] == [("chutich", dialogue_id)]
+        # the officer responsible and the head are told, and the mail names the commitment
+        assert sorted((n.user.username, n.data["dialogue"]) for n in notes) == [
+            ("chutich", dialogue_id), ("tiepdan", dialogue_id)]
+        assert "Chi trả bồi thường đợt 2" in notes[0].subject
         first = db.session.scalar(db.select(Commitment.id).order_by(Commitment.id))
     url = f"/engage/dialogues/{dialogue_id}"
-    assert desk.post(f"/engage/commitments/{first}/done", data={"csrf_token": desk.csrf(url)}).status_code == 302
+    page = desk.get(url).get_data(as_text=True)
+    assert "Tiepdan" in page  # the officer responsible, on the dialogue's page
+    # "done" takes the result and the date it was done
+    r = desk.post(f"/engage/commitments/{first}/done", data={"csrf_token": desk.csrf(url), "done_on": "2026-10-21"})
+    assert r.status_code == 422 and "Hãy nêu kết quả thực hiện." in r.get_data(as_text=True)
+    assert desk.post(f"/engage/commitments/{first}/done", data={
+        "csrf_token": desk.csrf(url), "result": "Đã chi trả cho 12 hộ", "done_on": "2026-10-21"}).status_code == 302
     with app.app_context():
-        assert db.session.get(Commitment, first).done_on == date(2026, 10, 22)
+        kept = db.session.get(Commitment, first)
+        assert (kept.done_on, kept.result) == (date(2026, 10, 21), "Đã chi trả cho 12 hộ")
+    page = desk.get(url).get_data(as_text=True)
+    assert "Đã chi trả cho 12 hộ" in page and "21/10/2026" in page
 
 
 # --- reception duty ----------------------------------------------------------------------
@@ -325,6 +348,36 @@ def test_duty_calendar_lists_the_weeks_a_commune_head_missed(client, app, agenci
         ("36", "met"), ("37", "missed"), ("38", "met"), ("39", "missed")]
 
 
+def test_a_deputy_on_authority_fulfils_the_heads_duty_and_booked_sessions_show(client, app, agencies,
+                                                                               make_officer):
+    from petitions.services.engagement import EngagementError, duty_calendar, schedule_session
+    duty_setup(app, agencies, make_officer)
+    make_officer("phochutich", ["handler"], agencies["agency_a"])
+    set_today(app, "2026-09-30")
+    with app.app_context():
+        agency = db.session.scalar(db.select(Agency).where(Agency.code == agencies["agency_a"]))
+        head, deputy = (db.session.scalar(db.select(User).where(User.username == n)) for n in ("chutich", "phochutich"))
+        with pytest.raises(EngagementError) as refused:  # a deputy needs the head's written authority
+            schedule_session(head, agency, chair=deputy, held_on=date(2026, 9, 24), kind="regular", mode="in_person")
+        assert refused.value.field == "authorised_by"
+        with pytest.raises(EngagementError) as refused:
+            schedule_session(head, agency, chair=deputy, held_on=date(2026, 9, 24), kind="regular", mode="in_person",
+                             authorised_by=head)
+        assert refused.value.field == "authorisation"
+        schedule_session(head, agency, chair=deputy, held_on=date(2026, 9, 24), kind="regular", mode="in_person",
+                         authorised_by=head, authorisation="Giấy ủy quyền số 07/GUQ")
+        schedule_session(head, agency, chair=head, held_on=date(2026, 10, 8), kind="regular", mode="in_person")
+        db.session.commit()
+        year = {d.head.username: d for d in duty_calendar(2026, None, date(2026, 9, 30))}["chutich"]
+        weeks = {p.period.number: p for p in year.periods}
+        assert (weeks[39].state, weeks[39].regular, weeks[39].by_deputy) == ("met", 1, 1)  # week 39: 21-27/9
+        assert weeks[41].state == "booked" and weeks[41].booked == (date(2026, 10, 8),)
+        assert weeks[40].state == "running" and weeks[42].state == "future"
+    html = officer(app, "chutich").get(f"/engage/agencies/{agencies['agency_a']}/duty?year=2026&month=10") \
+        .get_data(as_text=True)
+    assert "đã đặt lịch 08/10/2026" in html
+
+
 def test_duty_before_the_heads_account_and_in_a_week_without_working_days_is_not_missed(app, agencies,
                                                                                         make_officer):
     from petitions.services.engagement import duty_calendar
@@ -356,7 +409,8 @@ def test_other_agencies_cannot_see_or_edit_and_only_inspectors_see_the_province(
     session_id = new_session(desk, head_id, "2026-09-07")
     r = desk.submit("/engage/dialogues/new", {"head": str(head_id), "held_on": "2026-09-07", "topic": "T",
                                               "participants": "P", "issues": "I",
-                                              "commitments-0-text": "C", "commitments-0-due_on": "2026-09-30"})
+                                              "commitments-0-text": "C", "commitments-0-due_on": "2026-09-30",
+                                              "commitments-0-owner": str(head_id)})
     dialogue_id = int(r.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
         commitment_id = db.session.scalar(db.select(Commitment.id))

@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from ...security import BaseForm as FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ... import labels
 from ...extensions import db
@@ -19,8 +20,37 @@ from ...workflow.states import Role
 from ...workflow.transitions import FieldSpec, Transition
 from . import bp
 from .routes import _case_or_abort
+from ...security import strict_int
 
 LONG_TEXT = {"note", "answer", "minutes", "finding", "representatives", "reason"}
+
+
+class CheckboxesField(SelectMultipleField):
+    """One check box a choice (the signers of a joint letter, one line each)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def signer_label(party, number: int, named: bool) -> str:
+    if not named:
+        return _("Signer no. %(n)d", n=number)
+    return " — ".join(x for x in (party.full_name, party.address) if x)
+
+
+def _representatives_field(spec: FieldSpec, case):
+    """A joint letter's representatives are chosen among its signers who have not withdrawn."""
+    from ...permissions import can_view_identity
+    from ...services.intake import representatives_allowed
+    named = can_view_identity(current_user, case)
+    signers = [(i, p) for i, p in enumerate(case.parties, start=1) if p.withdrawn_on is None]
+    field = CheckboxesField(labels.tr(spec.label), choices=[(str(p.id), signer_label(p, i, named))
+                                                          for i, p in signers],
+                            default=[str(p.id) for _i, p in signers if p.representative],
+                            validators=[Optional()])
+    field.hint = _("%(n)d signers: they appoint at most %(max)d representatives. Tick those named in the "
+                   "written appointment.", n=len(signers), max=representatives_allowed(len(signers)))
+    return field
 
 
 class RequiredByTheTable:
@@ -36,6 +66,8 @@ class RequiredByTheTable:
 
 def _field_for(spec: FieldSpec, case):
     label = labels.tr(spec.label)
+    if spec.name == "representatives" and case.is_mass:
+        return _representatives_field(spec, case)
     marks = [RequiredByTheTable()] if spec.required else []
     if spec.type == "date":
         return DateField(label, validators=[*marks, Optional()])
@@ -100,7 +132,7 @@ def act(code: str, event: str):
         version = form.version.data or ""
         try:
             apply_transition(case, event, current_user, form.act_date.data, values, today=local_today(),
-                             expected_version=int(version) if version.isdigit() else -1)
+                             expected_version=strict_int(version, -1, minimum=0))
         except TransitionError as error:
             status = refused(form, error, getattr(form, f"f_{getattr(error, 'field', '')}", None) or form.act_date)
         else:
@@ -110,4 +142,6 @@ def act(code: str, event: str):
     elif request.method == "POST":
         status = 422
     fields = [(spec, getattr(form, f"f_{spec.name}")) for spec in row.fields]
-    return render_template("reception/action.html", case=case, row=row, form=form, fields=fields), status
+    hints = {spec.name: getattr(getattr(type(form), f"f_{spec.name}"), "hint", None) for spec in row.fields}
+    return render_template("reception/action.html", case=case, row=row, form=form, fields=fields,
+                           hints=hints), status

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from ...security import BaseForm as FlaskForm
 
 from ... import labels
@@ -25,13 +27,55 @@ from ...services.verification import load_filers, shown_text
 from ...web import local_today
 from ...workflow.engine import FieldError
 from ...workflow.states import Channel, Kind, Role
-from ..public.forms import checked_files, to_submission
+from ..public.forms import checked_files, take_signer_lists, to_submission
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
+from ...security import ascii_int, strict_int
+
+
+SEARCH_TTL = 8 * 3600  # a search token in a page's links lasts as long as a sign-in
+
+
+def search_token(term: str) -> str:
+    """The officer's search term as an opaque token for the address bar and the paging
+    links: encrypted under the identity keys and bound to the officer, so an ID number or
+    a name typed in the search never reaches a URL, the access logs or the browser history."""
+    from ...services.crypto import keyring
+    payload = json.dumps({"u": current_user.id, "q": term}, ensure_ascii=False).encode("utf-8")
+    return keyring().encrypt(payload).decode("ascii")
+
+
+def search_term(token: str | None) -> str | None:
+    from cryptography.fernet import InvalidToken
+
+    from ...services.crypto import keyring
+    if not token:
+        return None
+    try:
+        data = json.loads(keyring().decrypt(token.encode("ascii"), ttl=SEARCH_TTL))
+    except (InvalidToken, ValueError, UnicodeError):
+        return None
+    if not isinstance(data, dict) or data.get("u") != current_user.id or not isinstance(data.get("q"), str):
+        return None
+    return data["q"]
+
+
+def _filter_args(source) -> dict:
+    """The filters to put in the address: every field but the search term, which becomes a token."""
+    args = {k: v for k, v in source.items() if k not in ("q", "s", "page", "csrf_token") and v}
+    term = (source.get("q") or "").strip()
+    if term:
+        args["s"] = search_token(term[:200])
+    return args
 
 
 def _filter_form() -> tuple[FilterForm, CaseFilter]:
-    form = FilterForm(request.args)
+    data = MultiDict(request.args)
+    data.pop("q", None)
+    term = search_term(request.args.get("s"))
+    if term:
+        data["q"] = term
+    form = FilterForm(data)
     form.kind.choices = [("", _("All kinds"))] + [(k.value, labels.label(labels.KIND, k.value)) for k in Kind]
     form.status.choices = [("", _("All statuses"))] + [(k, str(v)) for k, v in labels.STATUS.items()]
     communes = db.session.execute(
@@ -46,10 +90,15 @@ def _filter_form() -> tuple[FilterForm, CaseFilter]:
     return form, f
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 def queue():
+    # the search is sent by POST (issue 14): the term never appears in the address
+    if request.method == "POST":
+        return redirect(url_for("reception.queue", **_filter_args(request.form)), 303)
+    if request.args.get("q"):  # an old bookmark or a hand-typed address: the term leaves the URL
+        return redirect(url_for("reception.queue", **_filter_args(request.args)), 303)
     form, f = _filter_form()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=ascii_int), 1)
     size = current_app.config["PAGE_SIZE"]
     rows, total = page_of_cases(current_user, f, page, size)
     # a denouncer's name typed into the title is blacked out for who may not see the identity
@@ -114,13 +163,29 @@ def _repeat_hints(case: Case) -> dict:
             "skipped_to": commune_committee_for(case)}
 
 
+def _voter_meetings(case: Case) -> list:
+    """A voter petition's source: its meeting, then the meetings of the same petition merged
+    into it (the same petition raised at several meetings)."""
+    if case.kind != Kind.VOTER_PETITION.value or case.voter_meeting_id is None:
+        return []
+    from ...models import VoterMeeting
+    ids = [case.voter_meeting_id] + [c.voter_meeting_id for c in case.children
+                                     if c.link_type == "repeat_of" and c.voter_meeting_id]
+    found = {m.id: m for m in db.session.scalars(db.select(VoterMeeting).where(VoterMeeting.id.in_(ids)))}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
 def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200, withdrawal_error=None,
                  review_error=None):
     from ...models import Rating
     rating = db.session.scalar(db.select(Rating).where(Rating.case_id == case.id))
     may_see = can_view_identity(current_user, case)
     show_identity = may_see and (not case.identity_is_confidential or identity_shown)
-    return render_template("reception/case.html", case=case, may_see_identity=may_see,
+    from .history import event_details
+    details = {e.id: event_details(e, case, show_identity) for e in case.events}
+    meetings = _voter_meetings(case)
+    return render_template("reception/case.html", case=case, may_see_identity=may_see, details=details,
+                           meetings=meetings,
                            show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
                            actions=available_actions(case, current_user), calendar=get_calendar(),
                            urgings=case_urgings(case), may_urge=can_urge(current_user),
@@ -170,8 +235,10 @@ def download_attachment(attachment_id: int):
                    _("This file is no longer on the server. Please tell the system administrator."))
         return render_template("error.html", status=410, message=message), 410
     if att.case.identity_is_confidential:
+        # the file's number, never its name: "Lo-Van-Quytzy_CCCD.pdf" names the denouncer
+        number = next((i for i, a in enumerate(att.case.attachments, start=1) if a.id == att.id), 0)
         db.session.add(IdentityAccess(case_id=att.case_id, user_id=current_user.id, context="attachment",
-                                      reason=att.original_name))
+                                      reason=_("File %(n)d", n=number)))
         db.session.commit()
     return send_file(path, mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
 
@@ -187,6 +254,8 @@ def desk():
         form.received_on.data = form.today
         if current_user.agency.level == "commune" and current_user.agency.admin_unit:
             form.commune_code.data = current_user.agency.admin_unit.code
+    if request.method == "POST" and take_signer_lists(form, request.form):
+        return render_template("reception/desk.html", form=form)  # the signers' table grew
     if form.validate_on_submit():
         cfg = current_app.config
         files = checked_files(form, cfg["MAX_ATTACHMENT_BYTES"], cfg["MAX_ATTACHMENTS"])
@@ -214,7 +283,9 @@ def record_signer_withdrawals(code: str):
     FlaskForm().validate_on_submit() or abort(400)
     try:
         on = date.fromisoformat(request.form.get("withdrawn_on", ""))
-        ids = [int(i) for i in request.form.getlist("party")]
+        ids = [strict_int(i, minimum=1, maximum=2**31 - 1) for i in request.form.getlist("party")]
+        if None in ids:
+            raise ValueError("party")
         record_withdrawals(case, ids, current_user, on, today=local_today())
     except ValueError as error:
         db.session.rollback()

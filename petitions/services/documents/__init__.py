@@ -20,10 +20,11 @@ from ...models import AuditLog, Case, CaseEvent, DocumentTemplate, IssuedDocumen
 from ...workflow.states import Role
 from . import context as ctx_mod
 from .kinds import BY_KEY, KINDS, DocKind, kinds_for_event, recipients_for, variant_for
+from ..filemeta import clean_docx, clean_pdf
 from .numbering import take_number
-from .render import PdfError, RenderError, builtin_template, docx_text, docx_to_pdf, render_docx, sha256
+from .render import PdfError, RenderError, TemplateRefused, builtin_template, docx_text, docx_to_pdf, render_docx, sha256
 
-__all__ = ["BY_KEY", "KINDS", "DocumentError", "IdentityLeak", "RenderError", "issue_document",
+__all__ = ["BY_KEY", "KINDS", "DocumentError", "IdentityLeak", "RenderError", "TemplateRefused", "issue_document",
            "reissue_document", "make_pdf", "offered_for_event", "upload_template", "document_path",
            "kinds_for_event", "recipients_for", "default_signer"]
 
@@ -82,7 +83,15 @@ def default_signer(agency_id: int) -> str:
     return heads[0] if len(heads) == 1 else ""
 
 
+#: notices sent with the ``notify`` event that are not the documents ``notify`` produces (the
+#: decision, the acceptance notice): a suspension/termination notice, a conclusion sent (issue 16)
+_OTHER_NOTICES = {"complaint-procedure-notice", "denunciation-conclusion-notice"}
+
+
 def offered_for_event(case: Case, event: CaseEvent) -> list[DocKind]:
+    stopped = set(((event.data or {}).get("deadlines") or {}).get("stopped") or ())
+    if event.event == "notify" and stopped & _OTHER_NOTICES:
+        return []
     return kinds_for_event(case.kind, event.event)
 
 
@@ -99,13 +108,20 @@ def _render(kind: DocKind, *, case: Case | None, event: CaseEvent | None, urging
         if variant == "pseudonymised":
             ctx = ctx_mod.pseudonymise(ctx, case)
     template, row = active_template(kind.key)
-    data = render_docx(template, ctx)
-    if case is not None and variant == "pseudonymised":
-        xml = docx_text(data).lower()
-        leaked = [v for v in ctx_mod.identity_values(case) if v.lower() in xml]
-        if leaked:  # a template that writes the identity some other way: refuse, never send
-            raise IdentityLeak("the pseudonymised copy still names the denouncer")
+    # no author, comment, revision or property of the template or its editor goes out
+    data = clean_docx(render_docx(template, ctx))
+    if case is not None and variant == "pseudonymised" and _names_denouncer(docx_text(data), case):
+        # a template that writes the identity some other way: refuse, never send
+        raise IdentityLeak("the pseudonymised copy still names the denouncer")
     return data, row
+
+
+def _names_denouncer(xml: str, case: Case) -> bool:
+    """The post-render check, with the redaction engine: accent-, case- and separator-blind,
+    on the text with the XML tags taken out (a name split over runs joined up again)."""
+    from ...redaction import Identity, markup_text
+    who = Identity.of_parties(case.parties)
+    return any(who.found(text) for text in markup_text(xml))
 
 
 def _recipient(kind: DocKind, case_kind: str, key: str):
@@ -206,9 +222,26 @@ def make_pdf(doc: IssuedDocument) -> bool:
         doc.pdf_error = str(error)[:300]
         db.session.flush()
         return False
+    pdf = clean_pdf(pdf)  # LibreOffice's producer, the title and XMP: gone
+    case = db.session.get(Case, doc.case_id) if doc.case_id else None
+    if case is not None and doc.variant == "pseudonymised" and _pdf_names_denouncer(pdf, case):
+        doc.pdf_error = "the PDF still names the denouncer: not kept"
+        db.session.flush()
+        return False
     doc.pdf_name, doc.pdf_sha256, doc.pdf_error = _store(pdf, ".pdf"), sha256(pdf), None
     db.session.flush()
     return True
+
+
+def _pdf_names_denouncer(pdf: bytes, case: Case) -> bool:
+    import io
+
+    from pypdf import PdfReader
+
+    from ...redaction import Identity
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return Identity.of_parties(case.parties).found(text)
 
 
 def upload_template(kind_key: str, data: bytes, filename: str, user: User) -> DocumentTemplate:
@@ -229,6 +262,13 @@ def upload_template(kind_key: str, data: bytes, filename: str, user: User) -> Do
                             object_id=str(row.id), details={"kind": kind_key, "version": version,
                                                             "sha256": row.sha256, "file": filename[:255]}))
     return row
+
+
+def record_refused_template(kind_key: str, user: User | None, error: Exception, filename: str | None = None) -> None:
+    """Audit a template refused by the sandbox (after the caller's rollback; the caller commits)."""
+    db.session.add(AuditLog(user_id=user.id if user else None, action="refuse_document_template",
+                            object_type="document_template", object_id=None,
+                            details={"kind": kind_key, "file": (filename or "")[:255], "error": str(error)[:300]}))
 
 
 def revert_template(kind_key: str, user: User) -> None:
