@@ -1,6 +1,8 @@
 """The letter form: one definition for the public pages, the desk and the JSON API."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField, FieldList, FormField, HiddenField, MultipleFileField, SelectField, StringField,
@@ -11,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 from ...extensions import db
 from ...models import AdminUnit, Agency
 from ...security import BaseForm as FlaskForm
+from ...services.collation import agency_choices, commune_choices
 from ...security import BaseSubForm as SubForm
 from ...workflow.states import PUBLIC_KINDS, Kind
 
@@ -31,18 +34,41 @@ EMAIL_PATTERN = (r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`
                  r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 EMAIL = Regexp(EMAIL_PATTERN, message=_l("Enter a valid e-mail address."))
 ID_NUMBER = Regexp(r"^[0-9]{12}$", message=_l("The citizen ID number has exactly 12 digits."))
-PHONE = Regexp(r"^(\+84|0)[0-9]{9,10}$", message=_l("Enter a Vietnamese phone number, for example 0912345678."))
+PHONE = Regexp(r"^0[0-9]{9,10}$", message=_l(
+    "Enter a Vietnamese phone number, for example 0912 345 678 or +84 912 345 678."))
+# what people put between the digits of a number: spaces, dots, dashes, brackets
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()/]+")
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def normalize_phone(value):
+    """ "0912 345 678", "0912.345.678", "(+84) 912-345-678", "84912345678" -> "0912345678".
+
+    Anything that is not a Vietnamese number once the separators are gone is returned as
+    typed (stripped), for the validator to refuse with its message."""
+    if not isinstance(value, str):
+        return value
+    typed = value.strip()
+    digits = _PHONE_SEPARATORS.sub("", typed)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("0084"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if digits.startswith("00"):  # "+84 0912…": the trunk zero typed after the country code
+        digits = digits[1:]
+    return digits if re.fullmatch(r"0[0-9]{9,10}", digits) else typed
+
+
 class PartyForm(SubForm):
     full_name = StringField(_l("Full name"), filters=[_strip], validators=[Length(max=120)])
     id_number = StringField(_l("Citizen ID number (12 digits)"), filters=[_strip],
                             validators=[Optional(), ID_NUMBER])
-    phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), PHONE])
+    phone = StringField(_l("Phone"), filters=[normalize_phone], validators=[Optional(), PHONE])
     email = StringField(_l("E-mail"), filters=[_strip],
                         validators=[Optional(), EMAIL,
                                     Length(max=200)])
@@ -86,15 +112,10 @@ class CaseForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        communes = db.session.execute(
-            db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune").order_by(AdminUnit.name)
-        ).all()
-        self.commune_code.choices = [("", _l("Choose a commune or ward"))] + [tuple(c) for c in communes]
-        agencies = db.session.execute(
-            db.select(Agency.code, Agency.name).where(Agency.level == "province").order_by(Agency.name)
-        ).all()
-        self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + [
-            tuple(a) for a in agencies]
+        # Vietnamese alphabetical order (services/collation.py), the same on every database
+        self.commune_code.choices = [("", _l("Choose a commune or ward"))] + commune_choices()
+        self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + \
+            agency_choices(Agency.level == "province")
 
     # --- what the law asks of each kind -------------------------------------------------
     def validate(self, extra_validators=None) -> bool:

@@ -14,10 +14,11 @@ from ...security import BaseForm as FlaskForm
 
 from ... import labels
 from ...extensions import db
-from ...models import AdminUnit, Attachment, Case, IdentityAccess
+from ...models import Attachment, Case, IdentityAccess
 from ...permissions import allowed, can_register_letters, can_urge, can_view_case, can_view_identity
 from ...services.codes import format_code, normalize
 from ...services.calendar import get_calendar
+from ...services.collation import commune_choices
 from ...services.intake import submit_case
 from ...services.workflow import available_actions, record_withdrawals
 from ...services.queries import CaseFilter, case_list_query, ordered, page_of_cases
@@ -34,9 +35,7 @@ def _filter_form() -> tuple[FilterForm, CaseFilter]:
     form = FilterForm(request.args)
     form.kind.choices = [("", _("All kinds"))] + [(k.value, labels.label(labels.KIND, k.value)) for k in Kind]
     form.status.choices = [("", _("All statuses"))] + [(k, str(v)) for k, v in labels.STATUS.items()]
-    communes = db.session.execute(
-        db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune").order_by(AdminUnit.name)).all()
-    form.commune.choices = [("", _("All communes"))] + [tuple(c) for c in communes]
+    form.commune.choices = [("", _("All communes"))] + commune_choices()
     form.validate()
     f = CaseFilter(kind=form.kind.data or None, status=form.status.data or None,
                    commune=form.commune.data or None, date_from=form.date_from.data,
