@@ -77,6 +77,40 @@ class PartyForm(SubForm):
 
 REQUIRED = _l("This field is required.")
 
+# the letter's text; a longer one goes as an attached file (PDF or Word) with a summary
+CONTENT_MIN, CONTENT_MAX = 20, 20000
+
+
+class TextLength:
+    """Length check that does not set the field's ``maxlength``: a browser with ``maxlength``
+    cuts a pasted letter silently, so the whole text is sent and, when too long, shown
+    again with the count and the way out (attach it as a file)."""
+
+    field_flags: dict = {}
+
+    def __init__(self, min: int, max: int, attach: bool = True):
+        self.min, self.max, self.attach = min, max, attach
+
+    def __call__(self, form, field):
+        count = len(field.data or "")
+        if count < self.min:
+            raise StopValidation(_l("Write at least %(min)d characters (you wrote %(count)d).",
+                                    min=self.min, count=count))
+        if count > self.max:
+            from flask import current_app
+            from flask_babel import format_number
+            cfg = current_app.config
+            if not self.attach:
+                raise StopValidation(_l(
+                    "Your text has %(count)s characters; this box takes at most %(max)s. Nothing was cut: "
+                    "shorten it.", count=format_number(count), max=format_number(self.max)))
+            raise StopValidation(_l(
+                "Your text has %(count)s characters; this box takes at most %(max)s. Nothing was cut: "
+                "shorten it, or attach the full letter as a PDF or Word file (up to %(n)d files of "
+                "%(mb)d MB each) and write a summary here.",
+                count=format_number(count), max=format_number(self.max),
+                n=cfg["MAX_ATTACHMENTS"], mb=cfg["MAX_ATTACHMENT_BYTES"] // 1048576))
+
 
 class CoSignerForm(PartyForm):
     """Everyone who signs a joint letter is named."""
@@ -92,9 +126,7 @@ class CaseForm(FlaskForm):
     title = StringField(_l("Subject"), filters=[_strip],
                         validators=[DataRequired(message=REQUIRED), Length(max=200)])
     content = TextAreaField(_l("Content"), filters=[_strip],
-                            validators=[DataRequired(message=REQUIRED),
-                                        Length(min=20, max=20000, message=_l(
-                                            "Write between %(min)d and %(max)d characters."))])
+                            validators=[DataRequired(message=REQUIRED), TextLength(CONTENT_MIN, CONTENT_MAX)])
     respondent = StringField(filters=[_strip], validators=[Length(max=500)])
     commune_code = SelectField(_l("Commune or ward concerned"),
                                validate_choice=False)
@@ -106,6 +138,7 @@ class CaseForm(FlaskForm):
     attachments = MultipleFileField(_l("Attached papers (PDF, photos, Word)"))
 
     kinds = PUBLIC_KINDS
+    content_min, content_max = CONTENT_MIN, CONTENT_MAX
     # the public form accepts only anonymous feedback; the desk registers whatever arrives
     # (an anonymous denunciation is registered, then referred or archived as the law says)
     anonymous_kinds: tuple = (Kind.PETITION,)

@@ -27,6 +27,7 @@ from ...services import documents as docs
 from ...services.codes import normalize
 from ...web import local_today
 from ...workflow.states import Role
+from ..public.forms import TextLength
 from . import bp
 
 
@@ -35,7 +36,8 @@ class IssueForm(FlaskForm):
     signer_name = StringField(_l("Signed by (full name)"), validators=[Optional(), Length(max=120)])
     capacity = SelectField(_l("Signing as"), choices=[("head", _l("Head of the agency")),
                                                       ("deputy", _l("Deputy, on behalf of the head (KT.)"))])
-    text = TextAreaField(_l("Text of the decision or conclusion"), validators=[Optional(), Length(max=20000)])
+    text = TextAreaField(_l("Text of the decision or conclusion"),
+                         validators=[Optional(), TextLength(0, 20000, attach=False)])
 
 
 # -- who may ------------------------------------------------------------------------

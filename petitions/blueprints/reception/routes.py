@@ -20,7 +20,7 @@ from ...services.codes import format_code, normalize
 from ...services.calendar import get_calendar
 from ...services.collation import commune_choices
 from ...services.intake import submit_case
-from ...services.workflow import available_actions, record_withdrawals
+from ...services.workflow import available_actions, ordered_actions, record_withdrawals
 from ...services.queries import CaseFilter, case_list_query, ordered, page_of_cases
 from ...services.verification import load_filers, shown_text
 from ...web import local_today
@@ -119,12 +119,14 @@ def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200,
     rating = db.session.scalar(db.select(Rating).where(Rating.case_id == case.id))
     may_see = can_view_identity(current_user, case)
     show_identity = may_see and (not case.identity_is_confidential or identity_shown)
+    hints = _repeat_hints(case)
+    actions, primary = ordered_actions(available_actions(case, current_user), guide_first=bool(hints["skipped_to"]))
     return render_template("reception/case.html", case=case, may_see_identity=may_see,
                            show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
-                           actions=available_actions(case, current_user), calendar=get_calendar(),
+                           actions=actions, primary_action=primary, calendar=get_calendar(),
                            urgings=case_urgings(case), may_urge=can_urge(current_user),
                            withdrawal_error=withdrawal_error, rating=rating, review_error=review_error,
-                           **_repeat_hints(case)), status
+                           **hints), status
 
 
 @bp.get("/cases/<code>")
