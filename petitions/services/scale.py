@@ -166,9 +166,15 @@ def _ensure_officers() -> None:
         return
     from .accounts import hash_password
     shared = hash_password("scale-data-only")
+    # an agency that has its own (demo) head keeps a single one: documents pre-fill the
+    # signer only when the head is known; the placeholders' names say what they are
+    have = set(db.session.execute(db.select(User.agency_id, UserRole.role).join(UserRole)).all())
+    titles = {Role.RECEPTION: "Cán bộ tiếp công dân", Role.HEAD: "Thủ trưởng"}
     for agency in db.session.scalars(db.select(Agency)):
         for role in (Role.RECEPTION, Role.HEAD):
-            user = User(username=f"{role.value}.{agency.code.lower()}", full_name=f"{role.value} {agency.code}",
+            if (agency.id, role.value) in have:
+                continue
+            user = User(username=f"{role.value}.{agency.code.lower()}", full_name=f"{titles[role]}, {agency.name}",
                         email=f"{role.value}.{agency.code.lower()}@example.invalid", password_hash=shared,
                         agency_id=agency.id)
             user.role_rows = [UserRole(role=role.value)]

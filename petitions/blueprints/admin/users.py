@@ -62,8 +62,9 @@ def _required_roles() -> str:
 @bp.get("/users")
 def users():
     rows = db.session.scalars(db.select(User).order_by(User.active.desc(), User.username)).all()
+    names = [labels.label(labels.ROLE, r.strip()) for r in _required_roles().split(",") if r.strip()]
     return render_template("admin/users.html", rows=rows, now=utcnow(), required_roles=_required_roles(),
-                           totp_required=accounts.totp_required)
+                           required_role_names=", ".join(names), totp_required=accounts.totp_required)
 
 
 def _render_user(user: User, status: int = 200, **forms):

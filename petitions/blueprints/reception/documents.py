@@ -119,7 +119,7 @@ def _form_for(kind, case_kind: str, agency_id: int, internal: bool) -> IssueForm
     form = IssueForm()
     form.recipient.choices = [(r.key, str(r.label)) for r in docs.recipients_for(kind, case_kind)]
     if request.method == "GET":
-        form.signer_name.data = current_user.full_name if internal else docs.default_signer(agency_id)
+        form.signer_name.data = current_user.full_name if internal else docs.default_signer(agency_id, current_user)
     return form
 
 
