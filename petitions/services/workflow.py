@@ -87,7 +87,7 @@ def available_actions(case: Case, user: User) -> list[Transition]:
 # what the law expects of a letter at the agency that received it is to handle it there
 # (accept it, or forward a letter that belongs elsewhere) and then resolve it: the ways
 # out that the law keeps for exceptions come after, and are never the highlighted one
-EXCEPTIONAL = ("guide", "refer", "attach", "split", "archive", "refuse", "withdraw", "suspend", "terminate",
+EXCEPTIONAL = ("guide", "refer", "attach", "split", "archive", "withdraw", "suspend", "terminate",
                "take_to_court", "escalate", "carry_over")
 
 
