@@ -6,7 +6,7 @@ FLASK  := FLASK_APP=petitions $(VENV)/bin/flask
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test migrate worker sweep translations update-translations bench-sweep bench load faults fuzz clean
+.PHONY: run test install install-test migrate worker sweep translations update-translations bench-sweep bench load faults fuzz clean clean-machine
 
 $(VENV)/.installed: setup.cfg setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ faults: install-test
 fuzz: install-test
 	$(VENV)/bin/pip install -q -e '.[fuzz]'
 	bash scripts/fuzz.sh
+
+## the README's two commands in a fresh Debian root (debootstrap), own network namespace; root; not in make test
+clean-machine:
+	bash scripts/clean-machine.sh
 
 translations: install
 	@$(VENV)/bin/pybabel compile -d translations >/dev/null

@@ -11,17 +11,24 @@ from sqlalchemy.engine import Engine
 from .config import load_config
 from .extensions import babel, csrf, db, login_manager, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+ROOT = PACKAGE.parent
+# a source checkout (make run, make test) keeps instance/ and migrations/ beside the package; an
+# installed package (pip install .) carries its migrations inside (setup.py) and uses Flask's
+# instance folder, <venv>/var/petitions-instance, unless PETITIONS_INSTANCE says where
+SOURCE_TREE = (ROOT / "setup.cfg").is_file() and (ROOT / "migrations").is_dir()
+MIGRATIONS = ROOT / "migrations" if SOURCE_TREE else PACKAGE / "migrations"
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=os.environ.get("PETITIONS_INSTANCE") or str(ROOT / "instance"),
-                instance_relative_config=True)
+    instance = os.environ.get("PETITIONS_INSTANCE") or (str(ROOT / "instance") if SOURCE_TREE else None)
+    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
     app.config.update(load_config(app.instance_path, config))
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    from . import catalogues  # compiled catalogues; production refuses to start without Vietnamese
+    catalogues.prepare(app)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=lambda: app.config["TIMEZONE"])
     login_manager.init_app(app)
@@ -29,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = None  # the sign-in page explains itself
 
     from . import models  # noqa: F401  (register every table)
+    from .services import confidentiality  # noqa: F401  (the family rule, kept on every flush)
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -42,6 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .web import register_web
     register_web(app)
+    from .a11y import register_a11y  # error summary, aria-invalid/-describedby, titles with state
+    register_a11y(app)
 
     from .security import init_security  # rate limits, proof of a person, security headers
     init_security(app)

@@ -18,10 +18,14 @@ users_cli = AppGroup("users", help="Manage officer accounts.")
 @seed_cli.command("units")
 def seed_units():
     """Nghệ An's province, communes/wards (vietnam-provinces) and agencies."""
+    from .services.calendar import load_calendar_decisions
     from .services.units import load_units
+    from .workflow.calendar_decisions import DATA_VERSION
     created = load_units()
+    decisions = load_calendar_decisions()
     db.session.commit()
     click.echo(f"Administrative units created: {created['units']}, agencies created: {created['agencies']}")
+    click.echo(f"Official calendar decisions (data {DATA_VERSION}) recorded: {decisions}")
 
 
 @seed_cli.command("demo")
@@ -137,6 +141,17 @@ def _iso_day(ctx, param, value):
     return day
 
 
+def _periods(ctx, param, values):
+    """FROM:TO options as (date, date) pairs."""
+    pairs = []
+    for value in values:
+        first, sep, last = value.partition(":")
+        if not sep:
+            raise click.BadParameter(f"{value!r}: write a suspension as FROM:TO, e.g. 2026-07-10:2026-07-19.")
+        pairs.append((_iso_day(ctx, param, first), _iso_day(ctx, param, last)))
+    return pairs
+
+
 @click.command("deadline", help="\n\n".join([
     "The due date of STEP started on START (YYYY-MM-DD, the triggering event's day, not counted).",
     "The first line is the due date (YYYY-MM-DD); then the rule, its source and the non-working "
@@ -148,18 +163,41 @@ def _iso_day(ctx, param, value):
 @click.option("--complex", "is_complex", is_flag=True, help="A complex case (recorded decision).")
 @click.option("--very-complex", is_flag=True, help="An especially complex case (implies --complex).")
 @click.option("--remote", is_flag=True, help="A remote area (vùng sâu, vùng xa).")
+@click.option("--several-places", is_flag=True,
+              help="Denunciation initial processing when checking at several places (up to 10 working days).")
+@click.option("--several-places-days", type=click.IntRange(8, 10), metavar="N",
+              help="The length decided for --several-places, 8 to 10 working days. [default: 10]")
 @click.option("--extensions", default=0, show_default=True, type=click.IntRange(min=0),
               help="Extensions granted (denunciations: 1 if complex, 2 if especially complex).")
+@click.option("--extension-days", "extension_days", multiple=True, type=click.IntRange(1, 30), metavar="N",
+              help="The length decided for each extension, in order (repeat the option); at most 30 days "
+                   "each (Art. 30). Implies as many --extensions. [default: 30 each]")
+@click.option("--suspended", "suspended", multiple=True, callback=_periods, metavar="FROM:TO",
+              help="A suspension, from the suspension decision to the resumption decision, both not counted "
+                   "(YYYY-MM-DD:YYYY-MM-DD; repeat the option for several).")
 @click.option("--received", callback=_iso_day, metavar="DATE",
               help="The day the letter was received, YYYY-MM-DD: picks the rule in force. [default: START]")
+@click.option("--decision-received", callback=_iso_day, metavar="DATE",
+              help="complaint2-filing: the day the complainant received the first-time decision; the period "
+                   "counts from it (Law on Complaints, Art. 33). [default: START, the day it was sent]")
 @with_appcontext
-def deadline_cmd(step, start, is_complex, very_complex, remote, extensions, received):
+def deadline_cmd(step, start, is_complex, very_complex, remote, several_places, several_places_days, extensions,
+                 extension_days, suspended, received, decision_received):
     """``flask deadline STEP START``: see the command's help."""
     from .services.calendar import compute_due
     from .workflow.deadlines import DeadlineError
+    basis = None
+    counted_from = start
+    if step == Step.COMPLAINT2_FILING:
+        basis = "decision_received" if decision_received else "decision_sent"
+        counted_from = decision_received or start
+    elif decision_received:
+        raise click.UsageError("--decision-received applies to complaint2-filing only.")
     try:
-        due = compute_due(step, start, received_on=received or start, complex=is_complex,
-                          very_complex=very_complex, remote=remote, extensions=extensions)
+        due = compute_due(step, counted_from, received_on=received or start, complex=is_complex,
+                          very_complex=very_complex, remote=remote, several_places=several_places,
+                          chosen_days=several_places_days, extensions=max(extensions, len(extension_days)),
+                          extension_lengths=list(extension_days), suspensions=suspended, start_basis=basis)
     except DeadlineError as e:
         raise click.UsageError(str(e))
     click.echo(due.due.isoformat())
@@ -263,3 +301,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(deadline_cmd)
     from .cli_identity import identity_cli; app.cli.add_command(identity_cli)  # noqa: E702
     from .cli_privacy import privacy_cli; app.cli.add_command(privacy_cli)  # noqa: E702
+    from .cli_documents import documents_cli; app.cli.add_command(documents_cli)  # noqa: E702

@@ -88,6 +88,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_UNZIPPED_BYTES": int(env.get("MAX_UNZIPPED_BYTES", 100 * 1024 * 1024)),
         "MAX_ZIP_RATIO": int(env.get("MAX_ZIP_RATIO", 100)),
         "PAGE_SIZE": 50,
+        # days the holidays package counts as holidays without an enacted legal basis (24/11,
+        # Vietnam Culture Day): followed (days off) unless set to 0 (workflow/calendar_decisions.py)
+        "CALENDAR_FOLLOW_UNENACTED": env.get("CALENDAR_FOLLOW_UNENACTED", "1").lower() not in ("0", "false", "no"),
         # sign-in throttling: after this many failures the account waits
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_SECONDS": 15 * 60,

@@ -43,6 +43,7 @@ ROLE = {
     "head": _l("Head of agency"),
     "inspector": _l("Inspector (provincial inspectorate)"),
     "admin": _l("Administrator"),
+    "council": _l("People's Council office (voter meetings)"),
 }
 
 STATUS = {
@@ -120,12 +121,50 @@ EVENT = {
 }
 
 
+#: the voter-petition process has its own words (NQLT 72/2025): no filer, no handler
+VOTER_EVENT = {
+    "receive": _l("Registered from the voter meeting"),
+    "collect": _l("Collected at a voter meeting"),
+    "consolidate": _l("Consolidated by the People's Council standing committee"),
+    "assign": _l("Sent to the agency that must answer"),
+    "answer": _l("Answered by the agency"),
+    "report": _l("Answer reported back to voters"),
+    "monitor": _l("Answer monitored by the People's Council"),
+    "carry_over": _l("Carried over to the next session"),
+    "close": _l("Closed"),
+    "attach": _l("Merged with the same petition raised at another meeting"),
+}
+
+VOTER_STATUS = {
+    "attached": _l("Merged with the same petition of another meeting"),
+}
+
+
+def event_label(event: str | None, kind: str | None = None) -> str:
+    """An event's name, in the words of the case's own process."""
+    if kind == "voter_petition" and event in VOTER_EVENT:
+        return str(VOTER_EVENT[event])
+    return label(EVENT, event)
+
+
+def status_label(status: str | None, kind: str | None = None) -> str:
+    if kind == "voter_petition" and status in VOTER_STATUS:
+        return str(VOTER_STATUS[status])
+    return label(STATUS, status)
+
+
 def step_label(step: str) -> str:
     from .workflow.deadlines import rules_for
     try:
         return tr(rules_for(step)[0].label)
     except Exception:  # an unknown step name stays as it is
         return step
+
+
+def explain(explanation, public: bool = False) -> list[str]:
+    """A stored due date's explanation in the reader's language (see petitions/explain.py)."""
+    from .explain import explanation_lines
+    return explanation_lines(explanation, public=public)
 
 
 def label(table: dict, value: str | None) -> str:
@@ -194,6 +233,9 @@ def outcome_label(value: str | None, kind: str | None = None, event: str | None 
 def _piece(value: str) -> str:
     """A value the workflow put into a sentence: a known string, a status, a role, a kind."""
     from .workflow_strings import STRINGS
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):  # a date the workflow wrote in ISO form
+        year, month, day = value.split("-")
+        return f"{day}/{month}/{year}"
     quoted = len(value) > 1 and value[0] == value[-1] == "'"
     inner = value[1:-1] if quoted else value
     key = inner.replace(" ", "_")
@@ -203,6 +245,8 @@ def _piece(value: str) -> str:
         text = str(STATUS[key])
     elif key in KIND:
         text = str(KIND[key]).lower()
+    elif key in EVENT:  # an event's code ('consolidate') is never shown as such
+        text = str(EVENT[key]).lower()
     elif "," in inner and all(r.strip() in ROLE for r in inner.split(",")):
         text = ", ".join(str(ROLE[r.strip()]) for r in inner.split(","))
     elif inner in ROLE:

@@ -72,8 +72,10 @@ PERMISSIONS: dict[str, dict[Role, Scope]] = {
     "engage.view": {R.RECEPTION: S.OWN, R.HANDLER: S.OWN, R.HEAD: S.SUBTREE, **_PROVINCE},
     "engage.record": {R.RECEPTION: S.OWN, R.HEAD: S.OWN},
     # voter petitions: meetings, session reports (read), entering and acting on them
-    "voters.view": {**_EVERY_AGENCY_OFFICER, **_PROVINCE},
-    "voters.manage": {R.RECEPTION: S.OWN, R.HEAD: S.OWN, R.ADMIN: S.OWN},
+    # (the People's Council office's liaison records the meetings held with the Fatherland
+    # Front and enters the petitions collected there: the role that does it in real life)
+    "voters.view": {**_EVERY_AGENCY_OFFICER, R.COUNCIL: S.OWN, **_PROVINCE},
+    "voters.manage": {R.RECEPTION: S.OWN, R.HEAD: S.OWN, R.ADMIN: S.OWN, R.COUNCIL: S.OWN},
     # administration
     "admin.settings": {R.ADMIN: S.PROVINCE},
     "admin.calendar": {R.ADMIN: S.PROVINCE},

@@ -25,6 +25,7 @@ def collect() -> list[str]:
     found += list(deadlines.UNIT_LABELS.values())
     for rule in deadlines.DEFAULT_RULES:
         found += [rule.label, rule.source] + ([rule.description] if rule.description else [])
+        found += [rule.note] if rule.note else []
     for row in transitions.TRANSITIONS:
         found += [row.label] + ([row.source] if row.source else [])
         for guard in row.guards:

@@ -59,11 +59,14 @@ chromium="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium" ]; then say "Chromium not installed: installing Debian's chromium"; apt_install chromium; fi
 say "Chromium: $("$chromium" --version 2>/dev/null | head -1)"
 
-# --- LibreOffice (official documents: DOCX -> PDF) and the fonts of NĐ 30/2020 --------
+# --- LibreOffice (official documents: DOCX -> PDF) ----------------------------------
+# No font package: the documents are laid out with the project's own Liberation Serif 2.x
+# (petitions/documents/fonts, given to LibreOffice through its own FONTCONFIG_FILE), whatever
+# fonts this machine has. poppler-utils: pdftotext/pdftoppm, to look at a PDF by hand.
 soffice="${SOFFICE:-$(command -v soffice || true)}"
-if [ -z "$soffice" ] || ! fc-list 2>/dev/null | grep -qi "Liberation Serif"; then
-  say "LibreOffice or the Liberation fonts not installed: installing libreoffice-writer-nogui, fonts-liberation"
-  apt_install libreoffice-writer-nogui fonts-liberation poppler-utils
+if [ -z "$soffice" ]; then
+  say "LibreOffice not installed: installing libreoffice-writer-nogui, poppler-utils"
+  apt_install libreoffice-writer-nogui poppler-utils
   soffice="$(command -v soffice)"
 fi
 say "LibreOffice: $("$soffice" --version 2>/dev/null | head -1)"

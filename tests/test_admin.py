@@ -314,7 +314,7 @@ def test_bad_setting_input_is_refused_and_changes_nothing(app, client, admin, ch
 def test_deadline_table_shows_every_rule_with_its_status(client, admin):
     page = client.get("/admin/deadlines").get_data(as_text=True)
     table = page[page.index('id="rules"'):page.index('id="settings"')]
-    assert table.count("<tr data-step=") == 16
+    assert table.count("<tr data-step=") == 20
     assert "2025-2026 amendment" in table and "provincial setting" in table and "set by law: read-only" in table
     assert "NĐ 124/2020/NĐ-CP, Art. 16, as amended by NĐ 155/2026/NĐ-CP" in table
     assert "from 01/07/2026" in table

@@ -65,7 +65,8 @@ def test_cli_complaint_acceptance_received_30_june_keeps_10_working_days(app):
     assert lines[0] == "2026-07-14"
     out = result.output
     assert "Accept or refuse a complaint (thụ lý): 10 working days (standard case)." in out
-    assert "Source: NĐ 124/2020/NĐ-CP, Art. 16 [law, read in the text as enacted]." in out
+    assert "Source: Law on Complaints 02/2011/QH13, Art. 27 and 36; NĐ 124/2020/NĐ-CP, Art. 16." in out
+    assert "How the text was read: law, read in the text as enacted." in out
     for skipped in ("2026-07-04", "2026-07-05", "2026-07-11", "2026-07-12"):
         assert f"  {skipped} " in out
     assert "Saturday" in out and "Sunday" in out
@@ -102,7 +103,7 @@ def test_cli_letter_handling_across_the_april_holidays(app):
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.splitlines()[0] == "2026-05-13"
-    assert "[provincial setting, not set by law]" in out
+    assert "How the text was read: provincial setting, not set by law." in out
     skipped = re.findall(r"^  (\d{4}-\d\d-\d\d) \w+  (.+)$", out, re.M)
     assert [d for d, _ in skipped] == ["2026-04-25", "2026-04-26", "2026-04-27", "2026-04-30",
                                        "2026-05-01", "2026-05-02", "2026-05-03", "2026-05-09",
@@ -157,8 +158,8 @@ def test_cli_errors_exit_non_zero_with_a_message(app, args, message):
 
 def test_cli_accepts_every_step(app):
     from petitions.workflow.deadlines import Step
-    for step in Step:
-        result = run(app, step.value, "2026-06-30")
+    for step in Step:  # complaint-procedure-notice exists from 1/7/2026 (NĐ 155/2026)
+        result = run(app, step.value, "2026-07-01")
         assert result.exit_code == 0, (step, result.output)
         assert re.fullmatch(r"\d{4}-\d\d-\d\d", result.output.splitlines()[0])
 
@@ -175,8 +176,8 @@ def test_cli_applies_the_administrators_calendar_and_settings(app, admin_setting
     result = run(app, "petition-answer", "2026-07-01")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0] == "2026-07-16"
-    assert "Provincial setting: QĐ thử nghiệm của UBND tỉnh [provincial setting, not set by law]" \
-        in result.output
+    assert "Source: Provincial setting: QĐ thử nghiệm của UBND tỉnh." in result.output
+    assert "How the text was read: provincial setting, not set by law." in result.output
 
 
 # -- the page ----------------------------------------------------------------------
@@ -219,10 +220,11 @@ def test_page_in_english_shows_rule_source_badge_and_explanation(english):
     assert due_on_page(html) == "14/07/2026"
     assert "Accept or refuse a complaint (thụ lý)" in html
     assert re.search(r'data-testid="rule-limit">10 working days \(standard case\)', html)
-    assert '<span data-testid="rule-source">NĐ 124/2020/NĐ-CP, Art. 16</span>' in html
+    assert ('<span data-testid="rule-source">Law on Complaints 02/2011/QH13, Art. 27 and 36; '
+            'NĐ 124/2020/NĐ-CP, Art. 16</span>') in html
     assert status_badge(html) == ("law", "Law")
-    assert "Counting starts the day after 2026-06-30" in html
-    assert "Due: end of 2026-07-14." in html
+    assert "Counting starts the day after 30/06/2026" in html
+    assert "Due: end of 14/07/2026." in html
 
 
 def test_page_labels_an_amendment(english):

@@ -534,3 +534,73 @@ def test_desk_officer_hands_over_the_receipt_of_a_denunciation_they_registered(c
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(IdentityAccess).where(
             IdentityAccess.context == "document")) == 1
+
+
+# -- the same PDF on every machine (issue 15) ---------------------------------------------------
+
+SAMPLE = "Nguyễn Thị Hằng, Phường Thành Vinh, Nghị định số 124/2020"
+# every Vietnamese vowel with its six tones, lower then upper case, and đ Đ: 146 letters
+LETTER_GROUPS = [
+    "a à á ả ã ạ A À Á Ả Ã Ạ", "ă ằ ắ ẳ ẵ ặ Ă Ằ Ắ Ẳ Ẵ Ặ", "â ầ ấ ẩ ẫ ậ Â Ầ Ấ Ẩ Ẫ Ậ",
+    "e è é ẻ ẽ ẹ E È É Ẻ Ẽ Ẹ", "ê ề ế ể ễ ệ Ê Ề Ế Ể Ễ Ệ", "i ì í ỉ ĩ ị I Ì Í Ỉ Ĩ Ị",
+    "o ò ó ỏ õ ọ O Ò Ó Ỏ Õ Ọ", "ô ồ ố ổ ỗ ộ Ô Ồ Ố Ổ Ỗ Ộ", "ơ ờ ớ ở ỡ ợ Ơ Ờ Ớ Ở Ỡ Ợ",
+    "u ù ú ủ ũ ụ U Ù Ú Ủ Ũ Ụ", "ư ừ ứ ử ữ ự Ư Ừ Ứ Ử Ữ Ự", "y ỳ ý ỷ ỹ ỵ Y Ỳ Ý Ỷ Ỹ Ỵ", "đ Đ",
+]
+# what a machine with only Debian's fonts-liberation 1.07 offers (Chromium brings it): it lacks 92
+# of those letters, and LibreOffice laid them out glyph by glyph from another font
+MACHINE_FONTS = """<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig><dir>/usr/share/fonts/truetype/liberation</dir><dir>/usr/share/fonts/truetype/dejavu</dir>
+<include ignore_missing="yes">/etc/fonts/conf.d</include><cachedir>{cache}</cachedir></fontconfig>"""
+
+
+def _flat(text: str) -> str:
+    import unicodedata
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def test_issued_pdf_reads_back_every_vietnamese_letter_whatever_fonts_the_machine_has(
+        client, app, officers, monkeypatch, tmp_path):
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(MACHINE_FONTS.format(cache=tmp_path / "cache"))
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))  # the machine's fonts: not what the PDF is made with
+    petitioner = {"full_name": "Nguyễn Thị Hằng", "id_number": ID_NO, "phone": PHONE,
+                  "address": "Khối 5, Phường Thành Vinh"}
+    code = _file(client, app, officers, "complaint", petitioner=petitioner)
+    with app.app_context():
+        _act(code, "accept", "2026-01-06")
+        _act(code, "start_verification", "2026-01-07")
+        _act(code, "decide", "2026-02-02", outcome="amend", decision_no="12/QĐ-UBND")
+        doc = _issue(code, "decide", "decision_notice", text=f"{SAMPLE}.\n\n" + "\n".join(LETTER_GROUPS))
+        assert docs.make_pdf(doc)
+        db.session.commit()
+        pdf = _bytes(doc, pdf=True)
+    text = _flat(_pdf_text(pdf))
+    assert SAMPLE in text and "Kính gửi: Ông/Bà Nguyễn Thị Hằng." in text
+    for group in LETTER_GROUPS:  # each letter, with its tone mark, in order
+        assert group in text, group
+    # laid out with the project's font only, the same on every machine
+    from petitions.services.documents.check import pdf_fonts
+    fonts = pdf_fonts(pdf)
+    assert fonts and all(name.startswith("LiberationSerif") for name in fonts), fonts
+
+
+def test_flask_documents_check_converts_a_sample_and_says_what_is_wrong(app, tmp_path):
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["documents", "check"])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.startswith("OK: LibreOffice") and "all 146 Vietnamese letters read back" in ok.output
+    assert "LiberationSerif" in ok.output
+    # converted with the fonts a bare machine has: the check fails and says why and what to do
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(MACHINE_FONTS.format(cache=tmp_path / "cache"))
+    bad = runner.invoke(args=["documents", "check", "--fontconfig", str(conf)])
+    assert bad.exit_code == 1
+    assert "NOT OK" in bad.output and "problem: The sample does not read back" in bad.output
+    assert "fix: " in bad.output and "FONTCONFIG_FILE" in bad.output
+    # no LibreOffice at all
+    soffice, app.config["DOCUMENTS_SOFFICE"] = app.config["DOCUMENTS_SOFFICE"], str(tmp_path / "no-soffice")
+    try:
+        none = runner.invoke(args=["documents", "check"])
+    finally:
+        app.config["DOCUMENTS_SOFFICE"] = soffice
+    assert none.exit_code == 1 and "apt-get install libreoffice-writer-nogui" in none.output

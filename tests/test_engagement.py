@@ -61,7 +61,7 @@ def sweep(app, run_worker, day: str) -> None:
 
 
 def errors(r) -> list[str]:
-    return re.findall(r'<ul class="errors"><li>(.*?)</li>', r.get_data(as_text=True), re.S)
+    return re.findall(r'<ul class="errors"[^>]*><li>(?:<span class="visually-hidden">[^<]*</span>)?(.*?)</li>', r.get_data(as_text=True), re.S)
 
 
 # --- reception sessions ------------------------------------------------------------------
@@ -232,14 +232,21 @@ def test_dialogue_counted_for_its_agency_and_year_and_overdue_commitment_reminde
     from petitions.services.engagement import dialogue_counts, heads_without_dialogue
     head_id = make_officer("chutich", ["head"], agencies["agency_a"])
     make_officer("chutichb", ["head"], agencies["agency_b"])
-    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    desk_id = make_officer("tiepdan", ["reception"], agencies["agency_a"])
     set_today(app, "2026-10-05")
     desk = officer(app, "tiepdan")
+    # a commitment names the officer responsible for it
+    r = desk.submit("/engage/dialogues/new", {
+        "head": str(head_id), "held_on": "2026-10-02", "topic": "T", "participants": "P", "issues": "I",
+        "commitments-0-text": "Chi trả", "commitments-0-due_on": "2026-10-20"})
+    assert r.status_code == 422 and "Hãy chọn cán bộ chịu trách nhiệm." in r.get_data(as_text=True)
     r = desk.submit("/engage/dialogues/new", {
         "head": str(head_id), "held_on": "2026-10-02", "topic": "Đối thoại với doanh nghiệp về giải phóng mặt bằng",
         "participants": "12 hộ dân, 3 doanh nghiệp", "issues": "Chậm chi trả bồi thường",
         "commitments-0-text": "Chi trả bồi thường đợt 2", "commitments-0-due_on": "2026-10-20",
+        "commitments-0-owner": str(desk_id),
         "commitments-1-text": "Công khai phương án tái định cư", "commitments-1-due_on": "2026-11-30",
+        "commitments-1-owner": str(head_id),
         "commitments-2-text": "", "commitments-2-due_on": ""})
     assert r.status_code == 302, errors(r)
     dialogue_id = int(r.headers["Location"].rsplit("/", 1)[1])
@@ -262,12 +269,24 @@ def test_dialogue_counted_for_its_agency_and_year_and_overdue_commitment_reminde
         sweep(app, run_worker, day)
     with app.app_context():
         notes = db.session.scalars(db.select(Notification).where(Notification.kind == "commitment_overdue")).all()
-        assert [(n.user.username, n.data["dialogue"]) for n in notes] == [("chutich", dialogue_id)]
+        # the officer responsible and the head are told, and the mail names the commitment
+        assert sorted((n.user.username, n.data["dialogue"]) for n in notes) == [
+            ("chutich", dialogue_id), ("tiepdan", dialogue_id)]
+        assert "Chi trả bồi thường đợt 2" in notes[0].subject
         first = db.session.scalar(db.select(Commitment.id).order_by(Commitment.id))
     url = f"/engage/dialogues/{dialogue_id}"
-    assert desk.post(f"/engage/commitments/{first}/done", data={"csrf_token": desk.csrf(url)}).status_code == 302
+    page = desk.get(url).get_data(as_text=True)
+    assert "Tiepdan" in page  # the officer responsible, on the dialogue's page
+    # "done" takes the result and the date it was done
+    r = desk.post(f"/engage/commitments/{first}/done", data={"csrf_token": desk.csrf(url), "done_on": "2026-10-21"})
+    assert r.status_code == 422 and "Hãy nêu kết quả thực hiện." in r.get_data(as_text=True)
+    assert desk.post(f"/engage/commitments/{first}/done", data={
+        "csrf_token": desk.csrf(url), "result": "Đã chi trả cho 12 hộ", "done_on": "2026-10-21"}).status_code == 302
     with app.app_context():
-        assert db.session.get(Commitment, first).done_on == date(2026, 10, 22)
+        kept = db.session.get(Commitment, first)
+        assert (kept.done_on, kept.result) == (date(2026, 10, 21), "Đã chi trả cho 12 hộ")
+    page = desk.get(url).get_data(as_text=True)
+    assert "Đã chi trả cho 12 hộ" in page and "21/10/2026" in page
 
 
 # --- reception duty ----------------------------------------------------------------------
@@ -356,7 +375,8 @@ def test_other_agencies_cannot_see_or_edit_and_only_inspectors_see_the_province(
     session_id = new_session(desk, head_id, "2026-09-07")
     r = desk.submit("/engage/dialogues/new", {"head": str(head_id), "held_on": "2026-09-07", "topic": "T",
                                               "participants": "P", "issues": "I",
-                                              "commitments-0-text": "C", "commitments-0-due_on": "2026-09-30"})
+                                              "commitments-0-text": "C", "commitments-0-due_on": "2026-09-30",
+                                              "commitments-0-owner": str(head_id)})
     dialogue_id = int(r.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
         commitment_id = db.session.scalar(db.select(Commitment.id))

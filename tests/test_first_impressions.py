@@ -172,7 +172,7 @@ def test_vietnamese_msgstrs_say_what_their_msgid_says():
     assert vi["Handling due by"] == "Hạn xử lý"                # the receipt's due date, not the agency
     assert vi["Handled by"] == "Cơ quan xử lý"                  # the agency
     assert vi["To"] == "Đến ngày" and vi["From"] == "Từ ngày"   # the two dates of a period
-    assert vi["Sent to"] == "Người nhận"                        # a mail's recipient
+    assert vi["Mailed to"] == "Người nhận"                      # a mail's recipient
     assert vi["No. %(symbol)s"] == "Số: %(symbol)s"             # a document's number, not a row number
     assert vi["No."] == "STT"                                   # a table's row number
     assert "dưới" not in vi["of %(what)s"] and "trên dưới" not in "".join(vi.values())

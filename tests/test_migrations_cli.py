@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,11 @@ def test_upgrade_on_empty_database_gives_the_models_schema(tmp_path_factory, tmp
     env = {**os.environ, "FLASK_APP": "petitions", "DATABASE_URL": url, "PETITIONS_INSTANCE": str(tmp_path)}
     up = flask(env, "db", "upgrade")
     assert up.returncode == 0, up.stderr
+    # the official calendar decisions the holidays package lacks come with the migration (c16000000001):
+    # Fri 19/12/2025 + 10 working days skips Fri 2/1/2026 (New Year 2026 decision) -> 2026-01-06
+    due = flask(env, "deadline", "complaint-acceptance", "2025-12-19")
+    assert due.returncode == 0 and due.stdout.startswith("2026-01-06\n"), due.stdout + due.stderr
+    assert "12729/VPCP-KGVX" in due.stdout
     check = flask(env, "db", "check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr
@@ -39,6 +45,8 @@ def test_seed_demo_and_users_create(tmp_path_factory, tmp_path, worker):
     assert seeded.returncode == 0, seeded.stderr
     for username in ("admin", "thanhtra", "tiepdan", "thuly", "chutich"):
         assert username in seeded.stdout
+    # the People's Council office's liaison, who records voter meetings, is printed with its role
+    assert re.search(r"vanphong\.hdnd\s+\S+\s+council", seeded.stdout), seeded.stdout
     assert "nghean-demo-2026" in seeded.stdout
     again = flask(env, "seed", "demo", "--if-empty")
     assert again.returncode == 0 and "tiepdan" in again.stdout  # sign-ins printed on every run
@@ -49,7 +57,7 @@ def test_seed_demo_and_users_create(tmp_path_factory, tmp_path, worker):
                 input="mat-khau-rat-dai\nmat-khau-rat-dai\n")
     assert bad.returncode != 0 and "NOPE" in bad.stderr
 
-    from sqlalchemy import create_engine, func, select
+    from sqlalchemy import String, create_engine, func, select
     engine = create_engine(url)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(AdminUnit).where(AdminUnit.level == "commune")) == 130
@@ -62,6 +70,12 @@ def test_seed_demo_and_users_create(tmp_path_factory, tmp_path, worker):
         assert conn.scalar(select(func.count()).select_from(User)) > 200
         kinds = {k for (k,) in conn.execute(select(Case.kind).distinct())}
         assert kinds == {"complaint", "denunciation", "petition"}
+        # a believable reception-duty history: sessions held over months, a few missed, some booked
+        from petitions.models import ReceptionSession
+        held = conn.scalar(select(func.count()).select_from(ReceptionSession))
+        months = conn.scalar(select(func.count(func.distinct(func.substr(func.cast(ReceptionSession.held_on,
+                                                                                    String), 1, 7)))))
+        assert held > 1000 and months >= 6
         oldest = conn.scalar(select(func.min(Case.received_on)))
         newest = conn.scalar(select(func.max(Case.received_on)))
         assert (newest - oldest).days > 120
@@ -80,7 +94,7 @@ def test_migrations_keep_the_data_of_a_populated_database(tmp_path_factory, tmp_
     assert down.returncode == 0, down.stderr
     up = flask(env, "db", "upgrade")
     assert up.returncode == 0, up.stderr
-    from sqlalchemy import create_engine, func, select, text
+    from sqlalchemy import String, create_engine, func, select, text
     engine = create_engine(url)
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Case).where(Case.parent_id.is_(None))) == 30

@@ -23,6 +23,7 @@ def test_healthz_answers_ok_when_database_and_redis_answer(client):
     assert r.status_code == 200
     assert r.get_json()["status"] == "ok"
     assert r.get_json()["database"] == "ok" and r.get_json()["redis"] == "ok"
+    assert r.get_json()["translations"] == "ok" and r.get_json()["documents"] == "ok"
     assert r.headers["Cache-Control"] == "no-store"
 
 

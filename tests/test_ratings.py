@@ -47,6 +47,9 @@ def test_rating_only_once_the_case_is_closed_then_a_poor_rating_asks_for_review(
     assert bad.status_code == 422
     r = client.post("/track/rate", data=data)
     assert r.status_code == 200 and "Xin cảm ơn" in r.get_data(as_text=True)
+    # the filer sees their own rating, and that the review is asked and when it is due
+    assert "Kết quả 2/5, thái độ phục vụ 4/5" in r.get_data(as_text=True)
+    assert "Hạn trả lời: 07/09/2026." in r.get_data(as_text=True)
     again = client.post("/track/rate", data=data)
     assert again.status_code in (404, 422)
     with app.app_context():
@@ -69,6 +72,10 @@ def test_rating_only_once_the_case_is_closed_then_a_poor_rating_asks_for_review(
     assert r.status_code == 302
     status = client.get(f"/api/v1/cases/{code}", headers={"X-Access-Key": key}).get_json()
     assert status["history"][-1]["event"] == "answer_review"
+    assert status["history"][-1]["detail"] == "UBND phường sẽ hoàn thành trong tháng 9."
+    # and on the status page, with its text (it was stored where the page did not look)
+    page = client.submit("/track", {"code": code, "key": key}).get_data(as_text=True)
+    assert re.search(r'data-testid="review-answer">UBND phường sẽ hoàn thành trong tháng 9\.<', page)
 
 
 def test_satisfaction_rate_counts_only_rated_closed_cases(client, app, agencies, make_officer):

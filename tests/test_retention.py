@@ -196,8 +196,11 @@ def test_filer_export_has_their_cases_and_nothing_of_others(app, client, agencie
         db.session.commit()
     make_officer("qt_exp", ["admin"], "UBND-TINH")
     client.login("qt_exp")
+    refused = client.post("/admin/privacy/filer", data={"csrf_token": client.csrf("/admin/privacy"),
+                                                        "id_number": ID_A, "reference": ""})
+    assert refused.status_code == 422  # the look-up, too, needs the request's reference (issue 13)
     found = client.post("/admin/privacy/filer", data={"csrf_token": client.csrf("/admin/privacy"),
-                                                      "id_number": ID_A, "reference": ""})
+                                                      "id_number": ID_A, "reference": "Đơn yêu cầu ngày 20/11/2026"})
     assert found.status_code == 200
     text = found.get_data(as_text=True)
     assert 'id="found"' in text and "Hoàng Thị Khác" not in text

@@ -93,8 +93,21 @@ def test_mass_complaint_needs_its_representatives_to_be_accepted(client, app, ag
     assert event(client, head, code, "accept", "2026-08-04", status=422)["errors"]["_"]
     # representatives appointed, but not every signature: still refused
     event(client, head, code, "accept", "2026-08-04", status=422, representatives="Người ký 0, Người ký 1")
-    event(client, head, code, "accept", "2026-08-04", representatives="Người ký 0, Người ký 1 (giấy cử ngày 1/8)",
+    # three representatives for nine signers: over the law's limit (5-10 signers appoint at most 2)
+    errors = event(client, head, code, "accept", "2026-08-04", status=422, all_signed="yes",
+                   representatives="Người ký 0, Người ký 1, Người ký 2")["errors"]
+    assert errors["representatives"] == ["Đơn có 9 người cùng ký chỉ được cử tối đa 2 người đại diện."]
+    # someone who did not sign cannot represent the signers
+    errors = event(client, head, code, "accept", "2026-08-04", status=422, all_signed="yes",
+                   representatives="Người ký 0, Trần Văn Ngoài")["errors"]
+    assert "Trần Văn Ngoài" in errors["representatives"][0]
+    # chosen among the signers: the filer and one co-signer, replacing the two ticked at filing
+    event(client, head, code, "accept", "2026-08-04", representatives="Nguyễn Văn An; người ký 3",
           all_signed="yes")
+    with app.app_context():
+        case = _case(app, code)
+        assert sorted(p.full_name for p in case.parties if p.representative) == sorted(["Người ký 3", "Nguyễn Văn An"])
+        assert [p.role for p in case.parties].count("representative") == 1
     # two co-signers withdraw: recorded, and the case goes on for the others
     with app.app_context():
         from petitions.services.workflow import record_withdrawals

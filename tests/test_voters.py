@@ -496,10 +496,17 @@ def test_session_report_lists_each_petition_with_agency_answer_and_satisfaction(
         status = str(labels.STATUS["reported"])
     assert [c.value for c in ws[4]] == headings
     lines = {row[1]: row for row in ws.iter_rows(min_row=5, values_only=True)}
-    assert set(lines) == {road, doctor}
-    assert lines[road][6] == "Sở Xây dựng" and lines[road][7] == "Đường sẽ làm trong năm 2027."
-    assert lines[road][9] == satisfied and lines[road][10] == status
-    assert lines[road][4] == "Giao thông" and lines[road][8].date() == date(2026, 7, 16)
+    # the tracking codes as the officers and the voters know them, with their hyphen
+    assert set(lines) == {f"{road[:5]}-{road[5:]}", f"{doctor[:5]}-{doctor[5:]}"}
+    road_line = lines[f"{road[:5]}-{road[5:]}"]
+    assert road_line[6] == "Sở Xây dựng" and road_line[7] == "Đường sẽ làm trong năm 2027."
+    assert road_line[9] == satisfied and road_line[10] == status
+    assert road_line[4] == "Giao thông" and road_line[8].date() == date(2026, 7, 16)
+    # and a summary per agency answering
+    summary = load_workbook(io.BytesIO(r.data))["Theo cơ quan"]
+    rows = {row[0]: row[1:] for row in summary.iter_rows(min_row=4, values_only=True)}
+    assert rows["Sở Xây dựng"] == (1, 1, 1, 1, 0) and rows["Sở Y tế"][:2] == (1, 0)
+    assert rows["Tổng số"][:4] == (2, 1, 1, 1)
 
 
 def test_a_carried_over_petition_is_listed_in_the_next_session_too(app, agencies, officers):

@@ -69,6 +69,14 @@ class Case(db.Model):
     is_very_complex: Mapped[bool] = mapped_column(Boolean, default=False)
     several_places: Mapped[bool] = mapped_column(Boolean, default=False)
     extensions_used: Mapped[int] = mapped_column(Integer, default=0)
+    # the length decided for each extension, in days (Law on Denunciations Art. 30: at most 30)
+    extension_lengths: Mapped[list | None] = mapped_column(JSON)
+    # the initial processing's length decided when checking at several places (Art. 24(1): at most 10)
+    several_places_days: Mapped[int | None] = mapped_column(Integer)
+    # a complexity determined in writing during the case: {"day", "document", "ground"} (NĐ 155/2026)
+    complexity_basis: Mapped[dict | None] = mapped_column(JSON)
+    # the day the complainant received the first-time decision (Law on Complaints Art. 33)
+    decision_received_on: Mapped[date | None] = mapped_column(Date)
     status_before_suspension: Mapped[str | None] = mapped_column(String(40))
     suspended_since: Mapped[date | None] = mapped_column(Date)
     suspensions: Mapped[list | None] = mapped_column(JSON)  # [[from, to], ...] ISO dates
@@ -163,8 +171,11 @@ class Party(db.Model):
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     email: Mapped[str | None] = mapped_column(EncryptedText)
     address: Mapped[str | None] = mapped_column(EncryptedText)
-    # a co-signer of a joint complaint who withdrew; the case goes on for the others
+    # a signer of a joint complaint (the first filer too) who withdrew; the case goes on for the others
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
+    # appointed in writing to represent the signers of a joint letter (any signer, the first
+    # filer included): ticked at filing, chosen again at acceptance (services/intake.py)
+    representative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     case: Mapped[Case] = relationship(back_populates="parties")
 
@@ -224,8 +235,8 @@ class Deadline(db.Model):
     # a suspension freezes the count (workflow: suspended time is not counted)
     paused_on: Mapped[date | None] = mapped_column(Date)
     extensions: Mapped[int] = mapped_column(Integer, default=0)
-    # how the due date was computed, for the officer: the engine's explanation lines
-    explanation: Mapped[list | None] = mapped_column(JSON)
+    # how the due date was computed: DueDate.to_data() (older rows: English lines), written on display
+    explanation: Mapped[dict | list | None] = mapped_column(JSON)
 
     case: Mapped[Case] = relationship(back_populates="deadlines")
 

@@ -23,6 +23,10 @@ class ReceptionSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     chair_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # a deputy chairing on the head's authority (Law on Citizen Reception Art. 12, 15): the
+    # head who authorised it, and the written authorisation; the session counts for that head
+    authorised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    authorisation: Mapped[str | None] = mapped_column(String(300))
     held_on: Mapped[date] = mapped_column(Date, index=True)
     kind: Mapped[str] = mapped_column(String(10), default="regular")
     mode: Mapped[str] = mapped_column(String(10), default="in_person")
@@ -33,6 +37,12 @@ class ReceptionSession(db.Model):
 
     agency = relationship("Agency")
     chair = relationship("User", foreign_keys=[chair_id])
+    authorised_by = relationship("User", foreign_keys=[authorised_by_id])
+
+    @property
+    def duty_head_id(self) -> int:
+        """The head whose reception duty this session fulfils."""
+        return self.authorised_by_id or self.chair_id
     visits: Mapped[list[ReceptionVisit]] = relationship(back_populates="session", cascade="all, delete-orphan",
                                                         order_by="ReceptionVisit.id")
     conclusions: Mapped[list[Conclusion]] = relationship(back_populates="session", cascade="all, delete-orphan",
@@ -102,9 +112,14 @@ class Commitment(db.Model):
     dialogue_id: Mapped[int] = mapped_column(ForeignKey("dialogues.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date] = mapped_column(Date)
+    # the officer of the agency responsible for keeping it
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     done_on: Mapped[date | None] = mapped_column(Date)
+    # what was done, recorded with the date it was done
+    result: Mapped[str | None] = mapped_column(Text)
 
     dialogue: Mapped[Dialogue] = relationship(back_populates="commitments")
+    owner = relationship("User")
 
 
 class VoterMeeting(db.Model):

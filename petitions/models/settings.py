@@ -21,6 +21,10 @@ class CalendarOverride(db.Model):
     day: Mapped[date] = mapped_column(Date, unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(String(300))
+    # the decision cited, for days shipped with the application (workflow/calendar_decisions.py)
+    source: Mapped[str | None] = mapped_column(String(300))
+    # the version of the shipped data a row came from; None for a day an administrator recorded
+    data_version: Mapped[str | None] = mapped_column(String(20))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

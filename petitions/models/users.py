@@ -76,6 +76,11 @@ class User(UserMixin, db.Model):
         return bool(self.roles.intersection(roles))
 
     @property
+    def council_office_only(self) -> bool:
+        """The People's Council office's liaison works on voter meetings only: no case queue."""
+        return self.roles == {Role.COUNCIL}
+
+    @property
     def sees_all_agencies(self) -> bool:
         """Inspectors and administrators see the cases of every agency."""
         return self.has_role(Role.INSPECTOR, Role.ADMIN)

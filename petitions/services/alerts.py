@@ -14,6 +14,7 @@ mails are rendered and sent by one RQ job per batch of notifications
 from __future__ import annotations
 
 import json
+import re
 import smtplib
 import time
 from collections import defaultdict
@@ -337,6 +338,31 @@ def enqueue_sending(ids: list[int], session=None) -> None:
         enqueue_after_commit(session or db.session, SEND_BATCH_JOB, ids[start:start + size])
 
 
+_ADDRESS = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+
+
+def error_text(text: str | None, note: Notification | None = None) -> str:
+    """A delivery error as administrators may read it: a mail server's answer usually
+    quotes the recipient ("550 <ten@example.vn>: mailbox unavailable"), and a bounced
+    mail to a denouncer must not show the denouncer's address. Every address, and the
+    filers of the case in any form (the redaction engine), become a mark."""
+    if not text:
+        return text or ""
+    text = _ADDRESS.sub("<…>", text)
+    if note is not None and note.email:
+        text = text.replace(note.email, "<…>")
+    case = note.case if note is not None and note.case_id else None
+    if case is not None:
+        from ..redaction import Identity
+        text = Identity.of_parties(case.parties).redact(text, "<…>")[0]
+    return text
+
+
+def outgoing_text(text, case):
+    from .verification import outgoing_text as clean
+    return clean(text, case)
+
+
 def _alert_mail(note: Notification) -> tuple[str, str]:
     """Render an alert mail from its notification, alert and case (in the sending job)."""
     alert = db.session.get(Alert, note.alert_id)
@@ -345,7 +371,7 @@ def _alert_mail(note: Notification) -> tuple[str, str]:
     base = current_app.config["BASE_URL"].rstrip("/")
     def render():
         return _render("mail/alert.txt", level=alert.level, code=format_code(case.tracking_code),
-                       title=case.title, step=labels.step_label(alert.step), due_on=alert.due_on,
+                       title=outgoing_text(case.title, case), step=labels.step_label(alert.step), due_on=alert.due_on,
                        days=data.get("days", 0), kind=labels.label(labels.KIND, case.kind),
                        link=f"{base}/officer/cases/{case.tracking_code}")
     if str(get_locale()) == "vi":  # a batch job switched once for all its mails
@@ -419,7 +445,7 @@ def send_notification(notification_id: int) -> str:
         send_mail(note.email, note.subject, note.body)
     except (OSError, smtplib.SMTPException) as error:
         note.attempts += 1
-        note.last_error = f"{type(error).__name__}: {error}"[:500]
+        note.last_error = error_text(f"{type(error).__name__}: {error}", note)[:500]
         if note.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
             note.status = "failed"
         else:

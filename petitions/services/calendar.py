@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from flask import g, has_app_context
+from flask import current_app, g, has_app_context
 
 from ..extensions import db
 from ..models import AuditLog, CalendarOverride, DeadlineSetting
+from ..workflow import calendar_decisions
 from ..workflow.calendar import DayOverride, WorkingCalendar
 from ..workflow.deadlines import DEFAULT_RULES, DeadlineRule, DueDate, merge_rules, rules_for
 from ..workflow.deadlines import compute_due as _compute_due
@@ -22,11 +23,45 @@ def _cached(name: str, build):
     return getattr(g, name)
 
 
+def follows_unenacted() -> bool:
+    """Whether the province counts the days without an enacted legal basis (24/11, Vietnam
+    Culture Day) as days off, as the holidays package does: ``CALENDAR_FOLLOW_UNENACTED``."""
+    return not has_app_context() or bool(current_app.config.get("CALENDAR_FOLLOW_UNENACTED", True))
+
+
 def get_calendar() -> WorkingCalendar:
     def build():
         rows = db.session.scalars(db.select(CalendarOverride).order_by(CalendarOverride.day))
-        return WorkingCalendar([DayOverride(r.day, r.kind, r.note) for r in rows])
+        overrides = {r.day: DayOverride(r.day, r.kind, r.note) for r in rows}
+        if not follows_unenacted():  # an administrator's own decision for the day still wins
+            for day in calendar_decisions.UNENACTED:
+                overrides.setdefault(day.day, DayOverride(day.day, "working_day", day.note))
+        return WorkingCalendar(overrides.values())
     return _cached("_petitions_calendar", build)
+
+
+def load_calendar_decisions() -> int:
+    """Record the official decisions shipped with the application (workflow/calendar_decisions.py)
+    for the days nobody decided yet; a shipped row of an older data version is brought up to
+    date, an administrator's row is never touched. Returns how many rows were written."""
+    existing = {r.day: r for r in db.session.scalars(db.select(CalendarOverride).where(
+        CalendarOverride.day.in_([d.day for d in calendar_decisions.DECISIONS])))}
+    written = 0
+    for d in calendar_decisions.DECISIONS:
+        row = existing.get(d.day)
+        if row is None:
+            db.session.add(CalendarOverride(day=d.day, kind=d.kind, note=d.note, source=d.source,
+                                            data_version=calendar_decisions.DATA_VERSION))
+        elif row.data_version is not None and row.data_version != calendar_decisions.DATA_VERSION:
+            row.kind, row.note, row.source = d.kind, d.note, d.source
+            row.data_version = calendar_decisions.DATA_VERSION
+        else:
+            continue
+        written += 1
+    db.session.flush()
+    if has_app_context():
+        _forget()
+    return written
 
 
 def setting_rule(row: DeadlineSetting) -> DeadlineRule:
@@ -68,8 +103,8 @@ def set_calendar_day(day: date, kind: str, note: str, by) -> CalendarOverride:
     if row is None:
         row = CalendarOverride(day=day, kind=kind, note=note, created_by_id=by.id)
         db.session.add(row)
-    else:
-        row.kind, row.note = kind, note
+    else:  # now the administrator's decision: a later data version leaves it alone
+        row.kind, row.note, row.source, row.data_version = kind, note, None, None
     db.session.add(AuditLog(user_id=by.id, action="set_calendar_day", object_type="calendar",
                             object_id=day.isoformat(), details={"before": before, "kind": kind, "note": note}))
     db.session.flush()

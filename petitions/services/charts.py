@@ -4,8 +4,9 @@ Pure functions of plain values (no Flask, no database): the caller passes the da
 already translated words, and a formatter for the numbers. Every chart is an
 ``<svg role="img">`` named by its ``<title>`` and described by a ``<desc>`` that reads
 every value out, so a screen reader (or a person printing in black and white) gets the
-figures too. All text is escaped. A bar may carry a link (``<a href>``), which works
-without any script.
+figures too. All text is escaped. An image holds nothing interactive (axe-core's
+``nested-interactive``: a link inside ``role="img"`` is lost to a screen reader): a bar's
+``href`` is for the table of numbers the page shows beside the chart, where the links are.
 """
 from __future__ import annotations
 
@@ -203,8 +204,7 @@ def horizontal_bars(bars: Sequence[Bar], segments: Sequence[str], *, title: str,
                              f'fill="{PALETTE[i % len(PALETTE)]}"/>')
             x0 += w
         group.append(f'<text x="{x0 + 6:.1f}" y="{y0 + row / 2 + 4:.1f}" font-weight="600">{total}</text></g>')
-        body = "".join(group)
-        parts.append(f'<a href="{_e(bar.href)}">{body}</a>' if bar.href else body)
+        parts.append("".join(group))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -235,7 +235,6 @@ def histogram(buckets: Sequence[tuple[str, int]], *, title: str, desc: str, iden
                  f'font-weight="600">{count}</text>'
                  f'<text x="{cx:.1f}" y="{height - bottom + 18}" text-anchor="middle" '
                  f'fill="{MUTED}">{_e(label)}</text></g>')
-        href = hrefs[i] if hrefs and i < len(hrefs) else None
-        parts.append(f'<a href="{_e(href)}">{group}</a>' if href else group)
+        parts.append(group)
     parts.append("</svg>")
     return "".join(parts)

@@ -80,7 +80,7 @@ def _person(rng: random.Random, commune: AdminUnit) -> dict:
     }
 
 
-DEMO_USERNAMES = ("admin", "thanhtra", "tiepdan", "thuly", "chutich", "tiepdan.tinh")
+DEMO_USERNAMES = ("admin", "thanhtra", "tiepdan", "thuly", "chutich", "tiepdan.tinh", "vanphong.hdnd")
 # what each demo account is for, printed by `flask seed demo` (and `make run`) and in the README
 DEMO_DUTIES = {
     "admin": "accounts, working-day calendar, time limits, document templates, personal data (/admin/)",
@@ -109,6 +109,8 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
 
     rng = random.Random(seed)
     load_units()
+    from .calendar import load_calendar_decisions
+    load_calendar_decisions()
     agencies = {a.code: a for a in db.session.scalars(db.select(Agency))}
     communes = list(db.session.scalars(db.select(AdminUnit).where(AdminUnit.level == "commune")
                                        .order_by(AdminUnit.code)))
@@ -126,6 +128,8 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
         ("thuly", [Role.HANDLER], home_agency, "Trần Văn Thụ"),
         ("chutich", [Role.HEAD], home_agency, "Phạm Văn Chủ"),
         ("tiepdan.tinh", [Role.RECEPTION, Role.HANDLER], agencies["BTCD-TINH"], "Hồ Thị Tỉnh"),
+        # the People's Council office's liaison: records voter meetings, enters their petitions
+        ("vanphong.hdnd", [Role.COUNCIL], agencies["UBND-TINH"], "Đinh Thị Dân Nguyện"),
     ]
     for username, roles, agency, full_name in accounts:
         user = create_user(username, DEMO_PASSWORD, full_name=full_name, agency=agency, roles=roles,
@@ -167,6 +171,7 @@ def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
         )
         case, _key = submit_case(sub)
         _walk(case, rng, today, officers_by_agency.get(case.agency_id, {}))
+    _seed_reception_history(rng, today, home_agency)
     # the demo's past is not news: no mails to filers about steps taken months ago
     from ..models import Notification
     db.session.execute(db.delete(Notification).where(Notification.kind == "case_update"))
@@ -214,7 +219,9 @@ def _walk(case, rng: random.Random, today, officers: dict) -> None:
             if spec.type == "choice":
                 fields[spec.name] = rng.choice(spec.choices)[0] if spec.required else None
             elif spec.type == "date":
-                fields[spec.name] = (day - timedelta(days=7)).isoformat()
+                fields[spec.name] = (day - timedelta(days=7)).isoformat() if spec.required else None
+            elif spec.type == "int":
+                fields[spec.name] = spec.max
             elif spec.type == "user":
                 if handler is None:
                     return
@@ -223,6 +230,10 @@ def _walk(case, rng: random.Random, today, officers: dict) -> None:
                 fields[spec.name] = "SO-XD"
             elif spec.type == "case":
                 return
+            elif spec.name == "representatives" and case.is_mass:
+                # the signers' written appointment: the filer and the first co-signer
+                fields[spec.name] = [str(p.id) for p in case.parties[:2]]
+                fields["all_signed"] = "yes"
             elif spec.required:
                 fields[spec.name] = "Xã sẽ xem xét, giải quyết theo quy định." if spec.name == "answer" else \
                     f"Văn bản số {rng.randint(10, 300)}/UBND"
@@ -231,3 +242,69 @@ def _walk(case, rng: random.Random, today, officers: dict) -> None:
             fired.add(event)
         except TransitionError:  # a guard the demo did not satisfy: leave the case there
             return
+
+
+def _seed_reception_history(rng: random.Random, today, home_agency) -> None:
+    """A believable past for the reception duty: the accounts existed 18 months ago, and
+    over the last six months each head held (or, now and then, missed) the regular sessions
+    the law sets; a few were chaired by a deputy on the head's authority; some sessions are
+    booked for the weeks ahead; one dialogue with commitments followed by an officer."""
+    from ..models import Commitment, Dialogue, ReceptionSession, User, UserRole
+    from ..models.types import utcnow
+    from .engagement import MONTHLY, duty_frequency, duty_periods
+    past = utcnow() - timedelta(days=548)
+    users = list(db.session.scalars(db.select(User)))
+    for user in users:
+        user.created_at = past
+    heads = db.session.execute(db.select(User, Agency).join(UserRole).join(Agency, Agency.id == User.agency_id)
+                               .where(UserRole.role == Role.HEAD.value)).all()
+    officers = {}
+    for user in users:
+        officers.setdefault(user.agency_id, []).append(user)
+    start = today - timedelta(days=182)
+    cal = None
+    from .calendar import get_calendar
+    cal = get_calendar()
+    # a few agencies are careless: they miss one period in three
+    careless = {a.id for _h, a in heads if rng.random() < 0.12}
+    for head, agency in heads:
+        frequency = duty_frequency(agency)
+        periods = [p for y in {start.year, today.year} for p in duty_periods(frequency, y)
+                   if p.end >= start and p.start <= today + timedelta(days=35)]
+        deputy = next((u for u in officers.get(agency.id, []) if u.id != head.id), None)
+        for p in periods:
+            days = [p.start + timedelta(days=i) for i in range((p.end - p.start).days + 1)]
+            days = [d for d in days if cal.is_working_day(d)]
+            if not days:
+                continue
+            upcoming = p.start > today or (p.end >= today and rng.random() < 0.5)
+            if not upcoming and rng.random() < (0.34 if agency.id in careless else 0.05):
+                continue  # missed
+            day = rng.choice([d for d in days if d > today] or days) if upcoming else \
+                rng.choice([d for d in days if d <= today] or days)
+            if upcoming and day <= today:
+                continue
+            by_deputy = deputy is not None and frequency == MONTHLY and rng.random() < 0.2
+            db.session.add(ReceptionSession(
+                agency_id=agency.id, chair_id=deputy.id if by_deputy else head.id, held_on=day, kind="regular",
+                mode="in_person", place=f"Trụ sở {agency.name}", created_by_id=head.id,
+                authorised_by_id=head.id if by_deputy else None,
+                authorisation=f"Giấy ủy quyền số {rng.randint(1, 40)}/GUQ" if by_deputy else None))
+    head = next((h for h, a in heads if a.id == home_agency.id), None)
+    staff = officers.get(home_agency.id, [])
+    if head is not None and staff:
+        held = today - timedelta(days=40)
+        dialogue = Dialogue(agency_id=home_agency.id, head_id=head.id, held_on=held,
+                            topic="Đối thoại với các hộ dân về bồi thường, hỗ trợ tái định cư",
+                            participants="25 hộ dân khối 3, đại diện Ban quản lý dự án",
+                            issues="Chậm chi trả tiền bồi thường đợt 2; chưa công khai phương án tái định cư.",
+                            created_by_id=head.id)
+        dialogue.commitments = [
+            Commitment(text="Chi trả tiền bồi thường đợt 2 cho các hộ", due_on=held + timedelta(days=20),
+                       owner_id=staff[0].id, done_on=held + timedelta(days=18),
+                       result="Đã chi trả cho 25 hộ, có biên bản nhận tiền."),
+            Commitment(text="Niêm yết công khai phương án tái định cư tại nhà văn hóa khối",
+                       due_on=today - timedelta(days=5), owner_id=staff[-1].id),
+        ]
+        db.session.add(dialogue)
+    db.session.flush()

@@ -20,11 +20,37 @@ def _words(text: str) -> set[str]:
     return {w for w in fold(text).split() if len(w) > 2 and w not in STOP}
 
 
+#: statuses in which a case's decision is in force: a complaint decision that took legal
+#: effect (then enforced, then closed), a denunciation's conclusion (handled, made public,
+#: closed), a petition's answer (then closed)
+DECISION_IN_FORCE = {
+    "complaint": {"in_effect", "enforced", "closed"},
+    "denunciation": {"concluded", "conclusion_handled", "published", "closed"},
+    "petition": {"answered", "closed"},
+    "voter_petition": {"answered", "reported", "monitored", "closed"},
+}
+
+
+def decision_in_force(case: Case) -> bool:
+    """Whether the earlier case ended with a decision in force: only then may a new letter
+    about the same matter be archived as "already finally decided" (a letter attached to an
+    open case, refused, forwarded or archived was never decided)."""
+    if case.status not in DECISION_IN_FORCE.get(case.kind, set()):
+        return False
+    if case.kind in ("complaint", "denunciation"):
+        return case.decided_on is not None
+    return True
+
+
 @dataclass(frozen=True)
 class Match:
     case: Case
     why: str          # "same_person" or "similar"
     score: float
+
+    @property
+    def finally_decided(self) -> bool:
+        return decision_in_force(self.case)
 
 
 def likely_duplicates(case: Case, *, limit: int = 5, window_days: int = 730) -> list[Match]:

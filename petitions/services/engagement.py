@@ -57,6 +57,13 @@ CASE_NOT_IN_SESSION = _l("Choose a case of a person received at this session.")
 NOT_OWNER = _l("Only the owner of this task can mark it done.")
 ALREADY_DONE = _l("This is already marked done.")
 CANNOT_CANCEL = _l("A session that has people received or conclusions cannot be cancelled.")
+NEEDS_AUTHORITY = _l("Only a head of the agency chairs on their own authority: for a deputy, choose the head "
+                     "who authorised them and give the written authorisation.")
+AUTHORISATION_MISSING = _l("Give the written authorisation (its number and date).")
+CHAIR_NOT_OFFICER = _l("The chair must be an officer of this agency.")
+OWNER_NOT_IN_AGENCY = _l("The person responsible must be an officer of this agency.")
+RESULT_MISSING = _l("Say what was done.")
+DONE_IN_FUTURE = _l("The date it was done cannot be after today.")
 DIALOGUE_IN_FUTURE = _l("A dialogue is recorded once it has been held: its date cannot be after today.")
 COMMITMENT_BEFORE_DIALOGUE = _l("A commitment cannot fall due before the dialogue.")
 
@@ -110,23 +117,40 @@ def _audit(by: User, action: str, object_type: str, object_id: int, **details) -
 # --- reception sessions ----------------------------------------------------------------
 
 def schedule_session(by: User, agency: Agency, *, chair: User | None, held_on: date, kind: str, mode: str,
-                     place: str | None = None, notes: str | None = None) -> ReceptionSession:
-    """Schedule a session (or record one already held) chaired by a head of the agency."""
+                     place: str | None = None, notes: str | None = None, authorised_by: User | None = None,
+                     authorisation: str | None = None) -> ReceptionSession:
+    """Schedule a session (or record one already held) chaired by a head of the agency, or
+    by a deputy on a head's written authority (Law on Citizen Reception Art. 12, 15): the
+    session then counts for the reception duty of the head who authorised it."""
     if kind not in SESSION_KINDS:
         raise EngagementError(UNKNOWN_VALUE, "kind")
     if mode not in SESSION_MODES:
         raise EngagementError(UNKNOWN_VALUE, "mode")
-    if not _is_head_of(chair, agency.id):
-        raise EngagementError(NOT_A_HEAD, "chair")
+    if chair is None or not chair.active or chair.agency_id != agency.id:
+        raise EngagementError(CHAIR_NOT_OFFICER, "chair")
+    authorisation = (authorisation or "").strip() or None
+    if authorised_by is not None and authorised_by.id == chair.id:
+        authorised_by = None  # a head chairing in person needs no authority
+    if authorised_by is None:
+        if not _is_head_of(chair, agency.id):
+            raise EngagementError(NEEDS_AUTHORITY, "authorised_by")
+        authorisation = None
+    else:
+        if not _is_head_of(authorised_by, agency.id):
+            raise EngagementError(NOT_A_HEAD, "authorised_by")
+        if not authorisation:
+            raise EngagementError(AUTHORISATION_MISSING, "authorisation")
     if mode == "online" and held_on < ONLINE_FROM:
         raise EngagementError(ONLINE_NOT_YET, "mode")
     session = ReceptionSession(agency_id=agency.id, chair_id=chair.id, held_on=held_on, kind=kind, mode=mode,
                                place=(place or "").strip() or None, notes=(notes or "").strip() or None,
-                               created_by_id=by.id)
+                               authorised_by_id=authorised_by.id if authorised_by else None,
+                               authorisation=authorisation, created_by_id=by.id)
     db.session.add(session)
     db.session.flush()
     _audit(by, "schedule_reception", "reception_session", session.id, agency=agency.id, chair=chair.id,
-           held_on=held_on.isoformat(), kind=kind, mode=mode)
+           held_on=held_on.isoformat(), kind=kind, mode=mode,
+           authorised_by=authorised_by.id if authorised_by else None)
     return session
 
 
@@ -222,9 +246,15 @@ def complete_conclusion(conclusion: Conclusion, by: User, note: str, today: date
 
 # --- dialogues ---------------------------------------------------------------------------
 
+def _check_owner(owner: User | None, agency_id: int, field: str) -> None:
+    if owner is None or not owner.active or owner.agency_id != agency_id:
+        raise EngagementError(OWNER_NOT_IN_AGENCY, field)
+
+
 def record_dialogue(by: User, agency: Agency, *, head: User | None, held_on: date, topic: str,
-                    participants: str, issues: str, commitments: list[tuple[str, date]],
+                    participants: str, issues: str, commitments: list[tuple],
                     today: date) -> Dialogue:
+    """``commitments``: (text, due date, officer responsible) each."""
     """A direct dialogue of a head of the agency with citizens or businesses (target 7)."""
     if not _is_head_of(head, agency.id):
         raise EngagementError(NOT_A_HEAD, "head")
@@ -232,10 +262,11 @@ def record_dialogue(by: User, agency: Agency, *, head: User | None, held_on: dat
         raise EngagementError(DIALOGUE_IN_FUTURE, "held_on")
     dialogue = Dialogue(agency_id=agency.id, head_id=head.id, held_on=held_on, topic=topic.strip(),
                         participants=participants.strip(), issues=issues.strip(), created_by_id=by.id)
-    for text, due_on in commitments:
+    for text, due_on, owner in commitments:
         if due_on < held_on:
             raise EngagementError(COMMITMENT_BEFORE_DIALOGUE)
-        dialogue.commitments.append(Commitment(text=text.strip(), due_on=due_on))
+        _check_owner(owner, agency.id, "commitments")
+        dialogue.commitments.append(Commitment(text=text.strip(), due_on=due_on, owner_id=owner.id))
     db.session.add(dialogue)
     db.session.flush()
     _audit(by, "record_dialogue", "dialogue", dialogue.id, agency=agency.id, head=head.id,
@@ -243,10 +274,11 @@ def record_dialogue(by: User, agency: Agency, *, head: User | None, held_on: dat
     return dialogue
 
 
-def add_commitment(dialogue: Dialogue, by: User, text: str, due_on: date) -> Commitment:
+def add_commitment(dialogue: Dialogue, by: User, text: str, due_on: date, owner: User | None) -> Commitment:
     if due_on < dialogue.held_on:
         raise EngagementError(COMMITMENT_BEFORE_DIALOGUE, "commitment_due_on")
-    commitment = Commitment(text=text.strip(), due_on=due_on)
+    _check_owner(owner, dialogue.agency_id, "commitment_owner")
+    commitment = Commitment(text=text.strip(), due_on=due_on, owner_id=owner.id)
     dialogue.commitments.append(commitment)
     db.session.flush()
     _audit(by, "add_dialogue_commitment", "dialogue", dialogue.id, commitment=commitment.id,
@@ -254,12 +286,22 @@ def add_commitment(dialogue: Dialogue, by: User, text: str, due_on: date) -> Com
     return commitment
 
 
-def complete_commitment(commitment: Commitment, by: User, today: date) -> None:
+def complete_commitment(commitment: Commitment, by: User, today: date, *, result: str,
+                        done_on: date | None = None) -> None:
+    """A commitment kept: what was done (the result) and the day it was done."""
     if commitment.done_on is not None:
         raise EngagementError(ALREADY_DONE)
-    commitment.done_on = today
+    result = (result or "").strip()
+    if not result:
+        raise EngagementError(RESULT_MISSING, "result")
+    done_on = done_on or today
+    if done_on > today:
+        raise EngagementError(DONE_IN_FUTURE, "done_on")
+    if done_on < commitment.dialogue.held_on:
+        raise EngagementError(COMMITMENT_BEFORE_DIALOGUE, "done_on")
+    commitment.done_on, commitment.result = done_on, result
     _audit(by, "complete_dialogue_commitment", "dialogue", commitment.dialogue_id, commitment=commitment.id,
-           late=commitment.due_on < today)
+           late=commitment.due_on < done_on)
 
 
 def dialogue_counts(year: int, agency_ids=None) -> dict[int, int]:
@@ -315,7 +357,7 @@ def _notify_conclusion(conclusion: Conclusion, kind: str, users: list[User]) -> 
 def _notify_commitment(commitment: Commitment, kind: str, users: list[User]) -> None:
     dialogue = commitment.dialogue
     subject, body = _render("mail/engage.txt", kind=kind, agency=dialogue.agency, session=None, dialogue=dialogue,
-                            text=commitment.text, owner=None, due_on=commitment.due_on,
+                            text=commitment.text, owner=commitment.owner, due_on=commitment.due_on,
                             link=_link(f"/engage/dialogues/{dialogue.id}"))
     _notify(kind, users, subject=subject, body=body, case_id=None,
             data={"commitment": commitment.id, "dialogue": dialogue.id})
@@ -355,7 +397,8 @@ def remind_engagements(today: date) -> dict[str, int]:
             if _already("commitment_overdue", "commitment", commitment.id):
                 continue
             agency_id = commitment.dialogue.agency_id
-            _notify_commitment(commitment, "commitment_overdue", heads.setdefault(agency_id, heads_of(agency_id)))
+            owner = [commitment.owner] if commitment.owner is not None else []
+            _notify_commitment(commitment, "commitment_overdue", owner + heads.setdefault(agency_id, heads_of(agency_id)))
             out["commitments"] += 1
     return out
 
@@ -399,9 +442,10 @@ def duty_periods(frequency: str, year: int, month: int | None = None) -> list[Du
 
 # what each period shows: met (a regular session held), missed (ended with none),
 # running (not ended yet), future, no_working_day (holidays only, e.g. Tết),
-# not_tracked (before the head's account existed)
-MET, MISSED, RUNNING, FUTURE, NO_WORKING_DAY, NOT_TRACKED = (
-    "met", "missed", "running", "future", "no_working_day", "not_tracked")
+# not_tracked (before the head's account existed), booked (a regular session scheduled
+# in the period, not held yet)
+MET, MISSED, RUNNING, FUTURE, NO_WORKING_DAY, NOT_TRACKED, BOOKED = (
+    "met", "missed", "running", "future", "no_working_day", "not_tracked", "booked")
 
 
 @dataclass(frozen=True)
@@ -410,6 +454,10 @@ class PeriodDuty:
     regular: int
     ad_hoc: int
     state: str
+    #: the days of the sessions booked in the period (after today)
+    booked: tuple = ()
+    #: how many of the held regular sessions a deputy chaired on the head's authority
+    by_deputy: int = 0
 
 
 @dataclass
@@ -454,18 +502,20 @@ def duty_calendar(year: int, month: int | None, today: date, agency_ids=None) ->
         return []
     periods = {f: duty_periods(f, year, month) for f in (WEEKLY, MONTHLY)}
     first = min(p[0].start for p in periods.values())
-    last = min(max(p[-1].end for p in periods.values()), today)
-    held: dict[int, list[tuple[date, str]]] = defaultdict(list)
-    if first <= last:
-        rows = db.session.execute(
-            db.select(ReceptionSession.chair_id, ReceptionSession.agency_id, ReceptionSession.held_on,
-                      ReceptionSession.kind)
-            .where(ReceptionSession.held_on >= first, ReceptionSession.held_on <= last,
-                   ReceptionSession.chair_id.in_([u.id for u, _a in heads])))
-        agency_of = {u.id: a.id for u, a in heads}
-        for chair_id, agency_id, held_on, kind in rows:
-            if agency_of.get(chair_id) == agency_id:
-                held[chair_id].append((held_on, kind))
+    # booked sessions (after today) are read too: they show on the calendar, not as met
+    last = max(p[-1].end for p in periods.values())
+    held: dict[int, list[tuple[date, str, bool]]] = defaultdict(list)
+    head_ids = [u.id for u, _a in heads]
+    duty_head = db.func.coalesce(ReceptionSession.authorised_by_id, ReceptionSession.chair_id)
+    rows = db.session.execute(
+        db.select(duty_head, ReceptionSession.agency_id, ReceptionSession.held_on, ReceptionSession.kind,
+                  ReceptionSession.authorised_by_id.is_not(None))
+        .where(ReceptionSession.held_on >= first, ReceptionSession.held_on <= last,
+               db.or_(ReceptionSession.chair_id.in_(head_ids), ReceptionSession.authorised_by_id.in_(head_ids))))
+    agency_of = {u.id: a.id for u, a in heads}
+    for head_id, agency_id, held_on, kind, deputy in rows:
+        if agency_of.get(head_id) == agency_id:
+            held[head_id].append((held_on, kind, bool(deputy)))
     cal = get_calendar()
     working: dict[str, bool] = {}
 
@@ -482,10 +532,15 @@ def duty_calendar(year: int, month: int | None, today: date, agency_ids=None) ->
         duty = HeadDuty(head, agency, frequency)
         sessions = held.get(head.id, [])
         for p in periods[frequency]:
-            regular = sum(1 for d, k in sessions if p.start <= d <= p.end and k == "regular")
-            ad_hoc = sum(1 for d, k in sessions if p.start <= d <= p.end and k != "regular")
+            past = [(d, k, dep) for d, k, dep in sessions if p.start <= d <= min(p.end, today)]
+            regular = sum(1 for _d, k, _dep in past if k == "regular")
+            ad_hoc = sum(1 for _d, k, _dep in past if k != "regular")
+            by_deputy = sum(1 for _d, k, dep in past if k == "regular" and dep)
+            booked = tuple(sorted(d for d, k, _dep in sessions if p.start <= d <= p.end and d > today))
             if regular:
                 state = MET
+            elif booked:
+                state = BOOKED
             elif p.start > today:
                 state = FUTURE
             elif p.end >= today:
@@ -496,7 +551,7 @@ def duty_calendar(year: int, month: int | None, today: date, agency_ids=None) ->
                 state = NO_WORKING_DAY
             else:
                 state = MISSED
-            duty.periods.append(PeriodDuty(p, regular, ad_hoc, state))
+            duty.periods.append(PeriodDuty(p, regular, ad_hoc, state, booked, by_deputy))
         out.append(duty)
     return out
 

@@ -14,6 +14,16 @@ from .workflow import register_deadlines, unique_code
 
 PARTY_FIELDS = ("full_name", "id_number", "phone", "email", "address")
 
+#: a letter signed by this many people or more is a joint letter (LEGAL.md, "Joint complaints")
+MASS_SIGNERS = 5
+
+
+def representatives_allowed(signers: int) -> int:
+    """How many representatives the signers of a joint letter may appoint: 5 to 10 signers
+    at most 2, more than 10 at most 5 (NĐ 124/2020/NĐ-CP, Art. 7; LEGAL.md). The one rule
+    used at filing (forms, API) and at acceptance (services/workflow.py)."""
+    return 2 if signers <= 10 else 5
+
 
 @dataclass
 class Submission:
@@ -59,12 +69,16 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
         is_anonymous=sub.is_anonymous,
         confidential=sub.kind == Kind.DENUNCIATION,
         # a joint letter of five people or more (they appoint representatives in writing)
-        is_mass=len(sub.co_signers) + (0 if sub.is_anonymous else 1) >= 5,
+        is_mass=len(sub.co_signers) + (0 if sub.is_anonymous else 1) >= MASS_SIGNERS,
     )
     if not sub.is_anonymous:
-        case.parties.append(Party(role="petitioner", position=0, **_party(sub.petitioner)))
+        case.parties.append(Party(role="petitioner", position=0,
+                                  representative=bool(sub.petitioner.get("representative")),
+                                  **_party(sub.petitioner)))
     for i, signer in enumerate(sub.co_signers, start=1):
-        case.parties.append(Party(role=signer.get("role") or "co_signer", position=i, **_party(signer)))
+        role = signer.get("role") or ("representative" if signer.get("representative") else "co_signer")
+        case.parties.append(Party(role=role, position=i, representative=role == "representative",
+                                  **_party(signer)))
     folder = current_app.config["UPLOAD_FOLDER"]
     for checked in sub.files:
         case.attachments.append(Attachment(

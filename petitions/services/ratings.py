@@ -62,7 +62,9 @@ def _ask_review(case: Case, rating: Rating) -> None:
     from .codes import format_code
     base = current_app.config["BASE_URL"].rstrip("/")
     with force_locale("vi"):
-        subject, body = _render("mail/review.txt", code=format_code(case.tracking_code), title=case.title,
+        from .verification import outgoing_text
+        subject, body = _render("mail/review.txt", code=format_code(case.tracking_code),
+                                title=outgoing_text(case.title, case),
                                 rating=rating, link=f"{base}/officer/cases/{case.tracking_code}")
     for head in _heads(case.agency_id):
         note = Notification(user_id=head.id, case_id=case.id, email=head.email, kind="review_request",

@@ -278,6 +278,24 @@ def filer_data(id_number: str) -> dict:
     return {"subject": {"id_number": _digits(id_number)}, "cases": cases}
 
 
+def record_lookup(id_number: str, by: User, reference: str) -> None:
+    """An administrator saw whose letters these are: audited (without the ID number), and
+    each confidential case among them written to the identity-access log with the reason."""
+    reference = (reference or "").strip()
+    if not reference:
+        raise RetentionError("give the request's reference")
+    codes = []
+    for case_id in sorted({p.case_id for p in parties_of(id_number)}):
+        case = db.session.get(Case, case_id)
+        codes.append(case.tracking_code)
+        if case.identity_is_confidential:
+            db.session.add(IdentityAccess(case_id=case.id, user_id=by.id, context="filer_lookup",
+                                          reason=reference[:300]))
+    db.session.add(AuditLog(user_id=by.id, action="privacy_lookup", object_type="filer", object_id=None,
+                            details={"cases": codes, "request": reference[:200]}))
+    db.session.flush()
+
+
 def export_filer_data(id_number: str, by: User, reference: str, today: date) -> tuple[bytes, dict]:
     """The ZIP handed to the filer (data.json, and a readable summary), recorded in the
     audit log without the ID number; a denunciation among the cases is an access to a

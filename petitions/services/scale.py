@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from ..extensions import db
 from ..models import AdminUnit, Agency, Case, CaseEvent, Deadline, Party, User, UserRole
-from ..workflow.deadlines import FILER_STEPS, Step, compute_due, select_rule
+from ..workflow.deadlines import BASELINE, DEFAULT_RULES, FILER_STEPS, Step, compute_due, rule_in_force, select_rule
 from ..workflow.states import Event, Kind, Role, Status
 from ..workflow.transitions import ALL, FIRST_TIME_EXPIRED, Transition, rows_for
 from . import codes
@@ -75,13 +75,18 @@ def paths(kind: str) -> dict[str, tuple[Transition, ...]]:
     return found
 
 
+#: letters received from this day on have every limit of the table (the newest rule's date)
+NEWEST_RULES = max(r.effective_from for r in DEFAULT_RULES)
+
+
 @lru_cache(maxsize=None)
-def chain(kind: str, status: str) -> tuple[Transition, ...]:
+def chain(kind: str, status: str, recent: bool = False) -> tuple[Transition, ...]:
     """The rows a case goes through to ``status``: its path, and after each step the acts that keep the
     status but discharge a notice the step started (a denunciation's acceptance, suspension or
     termination notice), as an officer would record them."""
     keep = [t for t in rows_for(Kind(kind), False)
-            if t.target is None and not t.resumes and t.stops and t.stops != ALL and not t.guards]
+            if t.target is None and not t.resumes and t.stops and t.stops != ALL
+            and all(g.name == "notice_owed" for g in t.guards)]  # (owed: the notice it stops runs)
     running = set(_initial_steps(kind, "web"))
     out: list[Transition] = []
     for t in paths(kind)[status]:
@@ -89,7 +94,8 @@ def chain(kind: str, status: str) -> tuple[Transition, ...]:
             if row is not t and not running & set(row.stops):
                 continue
             running -= set(running) if row.stops == ALL else set(row.stops)
-            running |= {st.step for st in row.starts}
+            running |= {st.step for st in row.starts
+                        if rule_in_force(st.step, NEWEST_RULES if recent else BASELINE)}
             out.append(row)
     return tuple(out)
 
@@ -238,7 +244,7 @@ def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, t
             last, previous, handling_agency = received, "received", agency_id
             extra = {"decided_on": None, "dialogue_held": False, "status_before_suspension": None,
                      "suspended_since": None, "outcome": None}
-            for t in chain(kind, status):
+            for t in chain(kind, status, received >= NEWEST_RULES):
                 day = min(last + timedelta(days=_gap(rng, t.event.value)), today)
                 stops = set(running) if t.stops == ALL else {x for x in t.stops if x in running}
                 stops -= {st.step for st in t.starts}
@@ -254,9 +260,9 @@ def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, t
                                       "completed_on": day, "paused_on": None, "extensions": 0,
                                       "explanation": None})
                 for st in t.starts:
-                    if st.step in running:
-                        continue
-                    begin = day if st.since == "act" else received
+                    if st.step in running or not rule_in_force(st.step, received):
+                        continue  # (a limit a later text added does not run for older letters)
+                    begin = received if st.since == "received" else day
                     due, limit, unit, source = _due(st.step, begin, received)
                     row = {"id": 0, "case_id": cid, "step": st.step, "started_on": begin, "due_on": due,
                            "limit_days": limit, "unit": unit, "source": source, "completed_on": None,

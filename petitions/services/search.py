@@ -31,16 +31,28 @@ def fold(text: str | None) -> str:
 
 
 def case_search_text(case: Case) -> str:
-    title, content = case.title, case.content
+    """What a search reads. For a confidential filer (the family rule,
+    services/confidentiality.py) the letter's words pass through the redaction engine and
+    the given names are dropped whatever their case, so no part of a denouncer's name
+    ("Quýtzy") finds the case for anyone."""
+    title, content, respondent = case.title, case.content, case.respondent or ""
     if case.identity_is_confidential:
-        # a denouncer who wrote their own name into the letter is not found by it either
-        from .verification import redact
-        title, content = redact(title, case, [])[0], redact(content, case, [])[0]
-    parts = [case.tracking_code, title, content, case.respondent or ""]
-    if not case.identity_is_confidential:
-        for p in case.parties:
-            parts += [p.full_name or "", p.phone or ""]
+        from ..redaction import Identity
+        who = Identity.of_parties(case.parties)
+        title, content, respondent = (who.redact(t, " ")[0] for t in (title, content, respondent))
+        given = who.name_words()
+        text = fold(" ".join([case.tracking_code, title, content, respondent]))
+        return " ".join(w for w in text.split(" ") if not _names_a_filer(w, given))
+    parts = [case.tracking_code, title, content, respondent]
+    for p in case.parties:
+        parts += [p.full_name or "", p.phone or ""]
     return fold(" ".join(parts))
+
+
+def _names_a_filer(word: str, given: set[str]) -> bool:
+    """A word of the search text that holds a given name ("quytzy,", "quytzylovan")."""
+    return any(g == chunk or (len(g) >= 4 and g in chunk) for chunk in re.findall(r"[a-z0-9]+", word)
+               for g in given)
 
 
 def refresh(case: Case) -> None:

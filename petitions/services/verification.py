@@ -30,8 +30,9 @@ from .. import labels
 from ..extensions import db
 from ..models import Attachment, AuditLog, Case, User
 from ..models.privacy import PseudonymisedCopy, Redaction
+from . import filemeta
 from .codes import format_code
-from .crypto import normalise_id
+from ..redaction import Identity
 from .search import fold
 
 COPY_FOLDER = "pseudonymised"
@@ -72,6 +73,11 @@ def identity_terms(case: Case) -> list[str]:
     return terms
 
 
+def identity_of(case: Case) -> Identity:
+    """The filers of this case, for the redaction engine (petitions/redaction.py)."""
+    return Identity.of_parties(case.parties)
+
+
 def _spans_for_words(text: str, folded: str, term: str) -> list[tuple[int, int]]:
     words = fold(term).split()
     if not words:
@@ -80,37 +86,23 @@ def _spans_for_words(text: str, folded: str, term: str) -> list[tuple[int, int]]
     return [m.span() for m in pattern.finditer(folded)]
 
 
-def _spans_for_number(text: str, number: str) -> list[tuple[int, int]]:
-    digits = normalise_id(number)
-    if len(digits) < 6:
-        return []
-    pattern = re.compile(r"(?<!\d)" + r"[\s.\-]*".join(digits) + r"(?!\d)")
-    return [m.span() for m in pattern.finditer(text)]
-
-
 def _spans(text: str, case: Case, passages: list[str]) -> tuple[list[tuple[int, int]], int, int]:
-    folded = _folded(text)
-    manual, auto = [], []
-    for passage in passages:
-        manual += _spans_for_words(text, folded, passage)
-        start = 0
-        while (i := text.find(passage, start)) >= 0:  # exactly as marked, punctuation and all
-            manual.append((i, i + len(passage)))
-            start = i + 1
-    for p in case.parties:
-        for value in (p.full_name, p.email, p.address):
-            if value:
-                auto += _spans_for_words(text, folded, value)
-        for value in (p.id_number, p.phone):
-            if value:
-                auto += _spans_for_number(text, value)
-                auto += _spans_for_words(text, folded, value)
+    manual = []
+    if passages:
+        folded = _folded(text)
+        for passage in passages:
+            manual += _spans_for_words(text, folded, passage)
+            start = 0
+            while (i := text.find(passage, start)) >= 0:  # exactly as marked, punctuation and all
+                manual.append((i, i + len(passage)))
+                start = i + 1
+    auto = identity_of(case).spans(text)
     return manual + auto, len(manual), len(auto)
 
 
 def redact(text: str | None, case: Case, passages: list[str]) -> tuple[str, int, int]:
-    """The text with the marked passages and the filers' identity blacked out; the counts
-    of manual and automatic hits."""
+    """The text with the marked passages and the filers' identity (in any form the
+    redaction engine knows) blacked out; the counts of manual and automatic hits."""
     if not text:
         return text or "", 0, 0
     text = unicodedata.normalize("NFC", text)
@@ -133,19 +125,9 @@ def redact(text: str | None, case: Case, passages: list[str]) -> tuple[str, int,
 
 
 def names_filer(text: str, case: Case) -> bool:
-    """Does this text (a page, a file's properties) still contain a filer's identity?"""
-    if not text:
-        return False
-    folded = " ".join(fold(text).split())
-    digits = normalise_id(text)
-    for term in identity_terms(case):
-        t = " ".join(fold(term).split())
-        if len(t) >= 4 and not t.replace(" ", "").isdigit() and t in folded:
-            return True
-        d = normalise_id(term)
-        if len(d) >= 6 and len(d) >= len(term.replace(" ", "")) - 3 and d in digits:
-            return True
-    return False
+    """Does this text (a page, a file's properties) still contain a filer's identity?
+    Accent-, case- and separator-blind (the redaction engine's check)."""
+    return identity_of(case).found(text)
 
 
 # --- the officer's choices ------------------------------------------------------------------
@@ -236,7 +218,7 @@ def pdf_page_count(att: Attachment) -> int | None:
         return None
     try:
         from pypdf import PdfReader
-        return len(PdfReader(_path(att)).pages)
+        return len(PdfReader(io.BytesIO(_read(att))).pages)
     except Exception:  # a damaged PDF: the officer withholds it or includes it whole
         return None
 
@@ -253,15 +235,22 @@ def _path(att: Attachment) -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
 
 
+def _read(att: Attachment) -> bytes:
+    """The attachment's bytes, through services/uploads when it offers a reader (files may
+    be encrypted at rest), else from the upload folder."""
+    from . import uploads
+    reader = getattr(uploads, "read_attachment", None) or getattr(uploads, "read_bytes", None)
+    return reader(att) if reader is not None else _path(att).read_bytes()
+
+
 def _kept_pdf(att: Attachment, withheld: list[int], n: int, case: Case) -> tuple[bytes, int]:
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfReader
     try:
-        reader = PdfReader(_path(att))
+        reader = PdfReader(io.BytesIO(_read(att)))
         pages = list(reader.pages)
     except Exception:
         raise VerificationError(str(PDF_UNREADABLE % {"n": n})) from None
-    writer = PdfWriter()  # a new document: the original's properties (author, title) stay behind
-    kept = 0
+    keep = []
     for number, page in enumerate(pages, start=1):
         if number in withheld:
             continue
@@ -271,39 +260,24 @@ def _kept_pdf(att: Attachment, withheld: list[int], n: int, case: Case) -> tuple
             text = ""
         if names_filer(text, case):
             raise VerificationError(str(IDENTITY_LEFT_IN_PAGE % {"n": n, "page": number}))
-        writer.add_page(page)
-        kept += 1
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), kept
+        keep.append(number)
+    # a new document of the kept pages' content only: no properties, XMP, annotations
+    # (comments and their authors) or form fields (services/filemeta.py)
+    return filemeta.clean_pdf(reader=reader, keep=set(keep)), len(keep)
 
 
 def _without_photo_metadata(data: bytes, mime: str) -> bytes:
-    """JPEG: drop APPn (EXIF, XMP…) and COM segments; PNG: drop text and EXIF chunks."""
-    if mime == "image/jpeg" and data[:2] == b"\xff\xd8":
-        out, i = [data[:2]], 2
-        while i + 4 <= len(data) and data[i] == 0xFF:
-            marker = data[i + 1]
-            if marker == 0xDA:  # start of scan: the image data follows
-                break
-            length = int.from_bytes(data[i + 2:i + 4], "big")
-            segment = data[i:i + 2 + length]
-            if not (0xE1 <= marker <= 0xEF or marker == 0xFE):  # keep APP0 (JFIF) and the image tables
-                out.append(segment)
-            i += 2 + length
-        out.append(data[i:])
-        return b"".join(out)
-    if mime == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n":
-        out, i = [data[:8]], 8
-        while i + 8 <= len(data):
-            length = int.from_bytes(data[i:i + 4], "big")
-            kind = data[i + 4:i + 8]
-            chunk = data[i:i + 12 + length]
-            if kind not in (b"tEXt", b"iTXt", b"zTXt", b"eXIf", b"tIME"):
-                out.append(chunk)
-            i += 12 + length
-        return b"".join(out)
-    return data
+    """Photos without EXIF/XMP/comments, HEIC included; Word files without properties,
+    comments, revisions and authors (services/filemeta.py)."""
+    if mime == filemeta.DOCX:
+        try:
+            return filemeta.clean_docx(data)
+        except Exception:  # a Word file the system cannot rewrite is not sent as it is
+            raise VerificationError(str(IDENTITY_LEFT_IN_FILE % {"n": 0})) from None
+    try:
+        return filemeta.clean_image(data, mime)
+    except Exception:  # a photo that cannot be decoded cannot be cleaned: never sent as it is
+        raise VerificationError(str(IDENTITY_LEFT_IN_FILE % {"n": 0})) from None
 
 
 def _letter_text(case: Case, passages: list[str]) -> tuple[str, int, int]:
@@ -356,7 +330,7 @@ def build_copy(case: Case) -> Built:
                     manifest.append(_("File %(n)d: included.", n=n))
                 files.append({"n": n, "pages_withheld": pages, "pages_kept": kept})
             else:
-                data = _without_photo_metadata(_path(att).read_bytes(), att.mime_type)
+                data = _without_photo_metadata(_read(att), att.mime_type)
                 if att.mime_type.startswith("application/vnd.openxmlformats") and names_filer(
                         _docx_text(data), case):
                     raise VerificationError(str(IDENTITY_LEFT_IN_FILE % {"n": n}))
@@ -375,7 +349,8 @@ def _docx_text(data: bytes) -> str:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         parts = [n for n in zf.namelist() if n.startswith(("word/", "docProps/")) and n.endswith(".xml")]
-        return " ".join(re.sub(r"<[^>]+>", " ", zf.read(n).decode("utf-8", "replace")) for n in parts)
+        from ..redaction import markup_text
+        return "\n".join(t for n in parts for t in markup_text(zf.read(n).decode("utf-8", "replace")))
     except (zipfile.BadZipFile, KeyError):
         return ""
 
@@ -419,6 +394,15 @@ def shown_text(text: str | None, case: Case, user) -> str | None:
     :func:`load_filers` first, so the parties are read in one statement."""
     from ..permissions import can_view_identity
     if not text or not case.identity_is_confidential or can_view_identity(user, case):
+        return text
+    return redact(text, case, [])[0]
+
+
+def outgoing_text(text: str | None, case: Case) -> str | None:
+    """A letter's words leaving the application (mails to officers, digests, in-app
+    notifications, logs): blacked out whenever the filer is confidential, whoever receives
+    it, since no reason is asked and no access is logged outside the case page."""
+    if not text or not case.identity_is_confidential:
         return text
     return redact(text, case, [])[0]
 

@@ -88,6 +88,7 @@ from ..workflow.states import Channel, Event, Kind, Role
 from .calendar import get_calendar, get_rules
 from .collation import agency_choices, commune_choices
 from .intake import Submission, submit_case
+from .codes import format_code
 from .search import fold
 from .workflow import AGENCY_INVALID, CONFLICT, ConflictError, actor_for, apply_transition, snapshot
 
@@ -160,7 +161,7 @@ class BulkRejected(ValueError):
 
 # -- who may do what ----------------------------------------------------------------
 
-MANAGING_ROLES = (Role.RECEPTION, Role.HEAD, Role.ADMIN)
+MANAGING_ROLES = (Role.RECEPTION, Role.HEAD, Role.ADMIN, Role.COUNCIL)
 
 
 def council_agency() -> Agency:
@@ -837,7 +838,7 @@ def session_workbook(report: SessionReport) -> bytes:
             if carried:
                 status = _("%(status)s (carried over from %(session)s)", status=status,
                            session=meeting.council_session)
-            values = [n, case.tracking_code, _cell(_meeting_label(meeting)),
+            values = [n, format_code(case.tracking_code), _cell(_meeting_label(meeting)),
                       case.commune.name if case.commune else "", _cell(info.topic), _cell(case.content),
                       case.agency.name if info.assigned else "", _cell(info.answer), info.answered_on,
                       satisfied_label(info.satisfied), status, info.due.due_on if info.due else None]
@@ -847,9 +848,57 @@ def session_workbook(report: SessionReport) -> bytes:
                 if isinstance(value, date):
                     cell.number_format = "DD/MM/YYYY"
             r += 1
+        _agency_summary_sheet(wb.create_sheet(), report, st)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def agency_summary(report: SessionReport) -> list[dict]:
+    """Per agency answering (petitions not yet assigned under the council's office): how
+    many petitions, answered, reported back, voters satisfied, overdue."""
+    rows: dict[str, dict] = {}
+    today = None
+    for info, _meeting, _carried in report.all_rows:
+        case = info.case
+        name = case.agency.name if info.assigned else _("Not assigned yet")
+        row = rows.setdefault(name, {"agency": name, "petitions": 0, "answered": 0, "reported": 0,
+                                     "satisfied": 0, "overdue": 0})
+        row["petitions"] += 1
+        row["answered"] += info.answer is not None
+        row["reported"] += info.satisfied is not None
+        row["satisfied"] += info.satisfied is True
+        if today is None:
+            from ..web import local_today
+            today = local_today()
+        row["overdue"] += info.overdue(today)
+    return sorted(rows.values(), key=lambda r: fold(r["agency"]))
+
+
+def _agency_summary_sheet(ws, report: SessionReport, st) -> None:
+    from openpyxl.utils import get_column_letter
+    ws.title = _sheet_title(_("By agency"))
+    ws.cell(row=1, column=1, value=_cell(_("Voter petitions reported to %(session)s, by agency answering",
+                                           session=report.session))).font = st["title"]
+    headings = [_("Agency answering"), _("Petitions"), _("Answered"), _("Reported back to voters"),
+                _("Voters satisfied"), _("Answer overdue")]
+    for i, (text, width) in enumerate(zip(headings, (48, 12, 12, 16, 14, 14)), start=1):
+        cell = ws.cell(row=3, column=i, value=text)
+        cell.font, cell.fill, cell.alignment, cell.border = st["bold"], st["fill"], st["head"], st["border"]
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A4"
+    r = 4
+    totals = [0, 0, 0, 0, 0]
+    for row in agency_summary(report):
+        values = [_cell(row["agency"]), row["petitions"], row["answered"], row["reported"], row["satisfied"],
+                  row["overdue"]]
+        for col, value in enumerate(values, start=1):
+            ws.cell(row=r, column=col, value=value).border = st["border"]
+        totals = [t + v for t, v in zip(totals, values[1:])]
+        r += 1
+    for col, value in enumerate([_("Total")] + totals, start=1):
+        cell = ws.cell(row=r, column=col, value=value)
+        cell.font, cell.border = st["bold"], st["border"]
 
 
 def report_filename(session: str, fmt: str) -> str:

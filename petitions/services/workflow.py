@@ -37,9 +37,13 @@ CASE_INVALID = "The field {label!r} must be the tracking code of another open ca
 HANDLER_INVALID = "The field {label!r} must be a handler of this agency."
 SPLIT_INVALID = "List two or more different kinds found in the letter: complaint, denunciation, petition."
 WITHDRAWAL_DATE = "The date of the withdrawal cannot be in the future nor before the letter was received."
-NO_SIGNER = "Choose the co-signers who withdrew."
+NO_SIGNER = "Choose the signers who withdrew."
+NO_REPRESENTATIVE = "Choose the representatives among the signers of the letter."
+NOT_A_SIGNER = "{name!r} is not among the signers who have not withdrawn: choose the representatives among them."
+TOO_MANY_REPRESENTATIVES = "A joint letter of {n} signers appoints at most {max} representatives."
 #: for translation (see petitions/workflow_strings.py)
-MESSAGES = (CONFLICT, AGENCY_INVALID, CASE_INVALID, HANDLER_INVALID, SPLIT_INVALID, WITHDRAWAL_DATE, NO_SIGNER)
+MESSAGES = (CONFLICT, AGENCY_INVALID, CASE_INVALID, HANDLER_INVALID, SPLIT_INVALID, WITHDRAWAL_DATE, NO_SIGNER,
+            NO_REPRESENTATIVE, NOT_A_SIGNER, TOO_MANY_REPRESENTATIVES)
 
 
 #: statuses that end the case at this agency (the letter is done here)
@@ -60,6 +64,9 @@ def snapshot(case: Case) -> CaseSnapshot:
         second_time=case.second_time, complex=case.is_complex, very_complex=case.is_very_complex,
         remote=bool(case.commune and case.commune.is_remote), several_places=case.several_places,
         mass=case.is_mass, anonymous=case.is_anonymous, extensions_used=case.extensions_used,
+        extension_lengths=tuple(case.extension_lengths or ()), several_places_days=case.several_places_days,
+        complexity_basis=tuple(sorted((case.complexity_basis or {}).items())),
+        decision_received_on=case.decision_received_on,
         status_before_suspension=Status(case.status_before_suspension) if case.status_before_suspension else None,
         suspended_since=case.suspended_since,
         suspensions=tuple((date.fromisoformat(a), date.fromisoformat(b)) for a, b in (case.suspensions or [])),
@@ -140,6 +147,8 @@ def _resolve(case: Case, row: Transition, fields: dict[str, Any]) -> dict[str, A
             if user is None or not user.active or not user.has_role(Role.HANDLER, Role.HEAD):
                 raise FieldError(HANDLER_INVALID.format(label=spec.label), spec.name)
             out[spec.name] = user.username
+        elif spec.name == "representatives" and case.is_mass:
+            out[spec.name] = ",".join(str(p.id) for p in _chosen_representatives(case, value))
         elif spec.name == "kinds" and row.effect and row.effect[0] == "split_into":
             allowed = [k.value for k in Kind if k != Kind.VOTER_PETITION]
             kinds = [k.strip().lower() for k in str(value).replace(";", ",").split(",") if k.strip()]
@@ -149,11 +158,46 @@ def _resolve(case: Case, row: Transition, fields: dict[str, Any]) -> dict[str, A
     return out
 
 
+def _chosen_representatives(case: Case, value) -> list[Party]:
+    """The representatives chosen at acceptance: party ids (the case page's check boxes) or
+    the signers' names (the API: a list, or a text with commas or semicolons), each among the
+    signers who have not withdrawn, no more than the law allows for their number."""
+    from .intake import representatives_allowed
+    from .search import fold
+    signers = [p for p in case.parties if p.withdrawn_on is None]
+    tokens = value if isinstance(value, (list, tuple)) else str(value).replace(";", ",").split(",")
+    tokens = [str(t).strip() for t in tokens if str(t).strip()]
+    if not tokens:
+        raise FieldError(NO_REPRESENTATIVE, "representatives")
+    by_id = {str(p.id): p for p in signers}
+    by_name = {fold(p.full_name or "").strip(): p for p in signers if p.full_name}
+    chosen: list[Party] = []
+    for token in tokens:
+        party = by_id.get(token) or by_name.get(fold(token).strip())
+        if party is None:
+            raise FieldError(NOT_A_SIGNER.format(name=token), "representatives")
+        if party not in chosen:
+            chosen.append(party)
+    allowed = representatives_allowed(len(signers))
+    if len(chosen) > allowed:
+        raise FieldError(TOO_MANY_REPRESENTATIVES.format(n=len(signers), max=allowed), "representatives")
+    return chosen
+
+
+def _appoint_representatives(case: Case, ids: str) -> None:
+    """The representatives recorded at acceptance replace those ticked at filing."""
+    chosen = {int(i) for i in ids.split(",") if i}
+    for party in case.parties:
+        party.representative = party.id in chosen
+        if party.role != "petitioner":
+            party.role = "representative" if party.representative else "co_signer"
+
+
 # -- applying a decision ----------------------------------------------------------
 
 def _deadline_row(step: str, due) -> Deadline:
     return Deadline(step=step, started_on=due.start, due_on=due.due, limit_days=due.limit_days, unit=due.unit,
-                    source=due.rule.source, extensions=due.extensions, explanation=due.explain())
+                    source=due.rule.source[:300], extensions=due.extensions, explanation=due.to_data())
 
 
 def _json(value):
@@ -166,7 +210,8 @@ _CHANGE_COLUMNS = {
     "complex": "is_complex", "very_complex": "is_very_complex", "several_places": "several_places",
     "extensions_used": "extensions_used", "suspended_since": "suspended_since", "dialogue_held": "dialogue_held",
     "withdrawal_received": "withdrawal_received", "decided_on": "decided_on", "last_event_on": "last_event_on",
-    "second_time": "second_time",
+    "second_time": "second_time", "several_places_days": "several_places_days",
+    "decision_received_on": "decision_received_on",
 }
 
 
@@ -176,6 +221,10 @@ def _apply_changes(case: Case, decision: Decision) -> None:
             case.status_before_suspension = value.value if value is not None else None
         elif name == "suspensions":
             case.suspensions = [[a.isoformat(), b.isoformat()] for a, b in value]
+        elif name == "extension_lengths":
+            case.extension_lengths = list(value)  # None: an extension recorded without a length (30 days)
+        elif name == "complexity_basis":
+            case.complexity_basis = dict(value)
         elif name in _CHANGE_COLUMNS:
             setattr(case, _CHANGE_COLUMNS[name], value)
     for name in ("outcome", "verdict", "reason"):
@@ -198,7 +247,8 @@ def _apply_deadlines(case: Case, decision: Decision) -> dict:
         row = running[step]
         log.setdefault("recomputed", []).append({"step": step, "from": row.due_on.isoformat(), "to": due.due.isoformat()})
         row.due_on, row.limit_days, row.extensions, row.paused_on = due.due, due.limit_days, due.extensions, None
-        row.explanation = due.explain()
+        row.started_on = due.start  # a restart (the day of receipt recorded) moves the start too
+        row.explanation = due.to_data()
     for step, due, _on_time in decision.checked_deadlines:
         row = _deadline_row(step, due)
         row.completed_on = decision.act_date
@@ -317,6 +367,9 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
         db.session.flush()
         deadlines = _apply_deadlines(case, decision)
         effects = _apply_effects(case, decision, user)
+        if case.is_mass and decision.fields.get("representatives") and \
+                any(f.name == "representatives" for f in decision.transition.fields):
+            _appoint_representatives(case, decision.fields["representatives"])
         record = CaseEvent(
             case_id=case.id, acted_on=decision.act_date, actor_id=user.id, event=decision.event.value,
             from_status=old_status, to_status=case.status, note=decision.fields.get("note"),
@@ -370,22 +423,27 @@ def recompute_due_dates(by: User, reason: str, today: date) -> int:
         db.select(Deadline).where(Deadline.completed_on.is_(None), Deadline.paused_on.is_(None))
         .options(selectinload(Deadline.case).selectinload(Case.deadlines),
                  selectinload(Deadline.case).selectinload(Case.commune)))
-    from ..workflow.deadlines import PAUSABLE_STEPS, compute_due
+    from dataclasses import replace
+
+    from ..workflow.deadlines import PAUSABLE_STEPS
+    from ..workflow.engine import _due
     for row in running:
         case = row.case
         snap = snapshot(case)
-        due = compute_due(row.step, row.started_on, calendar=get_calendar(), rules=get_rules(),
-                          received_on=case.received_on, complex=snap.complex, very_complex=snap.very_complex,
-                          remote=snap.remote, several_places=snap.several_places, extensions=row.extensions,
-                          suspensions=[s for s in snap.suspensions if s[0] >= row.started_on]
-                          if row.step in PAUSABLE_STEPS else [])
+        if row.step not in PAUSABLE_STEPS:
+            snap = replace(snap, suspensions=())
+        basis = row.explanation.get("start_basis") if isinstance(row.explanation, dict) else None
+        try:
+            due = _due(row.step, row.started_on, snap, get_calendar(), get_rules(), start_basis=basis)
+        except TransitionError as error:  # the rule's own problem (a DeadlineError), for the caller
+            raise error.__cause__ or error
         if due.due != row.due_on:
             db.session.add(CaseEvent(case_id=case.id, acted_on=today, actor_id=by.id, event="recompute_deadline",
                                      from_status=case.status, to_status=case.status, is_public=False, note=reason,
                                      data={"step": row.step, "from": row.due_on.isoformat(),
                                            "to": due.due.isoformat()}))
-            row.due_on, row.explanation = due.due, due.explain()
-            row.limit_days, row.unit, row.source = due.limit_days, due.unit, due.rule.source
+            row.due_on, row.explanation = due.due, due.to_data()
+            row.limit_days, row.unit, row.source = due.limit_days, due.unit, due.rule.source[:300]
             moved += 1
     db.session.add(AuditLog(user_id=by.id, action="recompute_due_dates", object_type="deadline", object_id=None,
                             details={"moved": moved, "reason": reason}))

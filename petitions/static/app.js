@@ -1,13 +1,51 @@
 // The site's only script (the Content-Security-Policy allows no inline script or event
-// handler). Every page works without it: it adds the Print button's action and the
-// character counter of long text boxes, nothing the server does not check again.
+// handler). Every page works without it; with it:
+// - a page that shows an error summary, or a confirmation, moves the focus there on load,
+//   so a screen reader reads it first and a keyboard user starts from it (GOV.UK pattern);
+// - a link of the error summary moves the focus to its field and shows the field's label;
+// - the Print button prints;
+// - a long text box shows its character count against the limit.
 (function () {
   "use strict";
-  document.addEventListener("click", function (event) {
-    var target = event.target.closest && event.target.closest("[data-action='print']");
+
+  function focusOnLoad() {
+    var target = document.querySelector(".error-summary[data-focus-on-load]") ||
+                 document.querySelector("[data-focus-on-load]");
     if (target) {
+      target.focus();
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", focusOnLoad);
+  } else {
+    focusOnLoad();
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest) {
+      return;
+    }
+    var print = event.target.closest("[data-action='print']");
+    if (print) {
       event.preventDefault();
       window.print();
+      return;
+    }
+    var link = event.target.closest(".error-summary a[href^='#']");
+    if (link) {
+      var input = document.getElementById(link.getAttribute("href").slice(1));
+      if (input) {
+        event.preventDefault();
+        var label = document.querySelector("label[for='" + input.id + "']") ||
+                    (input.closest("fieldset") && input.closest("fieldset").querySelector("legend")) ||
+                    input.closest("label");
+        (label || input).scrollIntoView();
+        input.focus({ preventScroll: true });
+        if (window.history && window.history.replaceState) {
+          window.history.replaceState(null, "", "#" + input.id);
+        }
+      }
     }
   });
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from .calendar import Skipped, WorkingCalendar
 
@@ -43,11 +43,11 @@ __all__ = [
 ]
 
 Unit = Literal["working", "calendar"]
-RuleStatus = Literal["law", "2026", "open"]
+RuleStatus = Literal["law", "2026", "unread", "open"]
 Suspension = tuple[date, date]
 
 UNITS: tuple[Unit, ...] = ("working", "calendar")
-RULE_STATUSES: tuple[RuleStatus, ...] = ("law", "2026", "open")
+RULE_STATUSES: tuple[RuleStatus, ...] = ("law", "2026", "unread", "open")
 
 #: ``effective_from`` of rules in force before any case in this system was received
 #: (their own entry-into-force dates are in their source texts).
@@ -65,6 +65,7 @@ VARIANT_LABELS: dict[str, str] = {
 STATUS_LABELS: dict[RuleStatus, str] = {
     "law": "law, read in the text as enacted",
     "2026": "2025-2026 amendment, read in secondary copies: check against the official gazette",
+    "unread": "law as reported; the article's text could not be read in this review: check it against the law",
     "open": "provincial setting, not set by law",
 }
 
@@ -86,6 +87,10 @@ class Step(StrEnum):
     DENUNCIATION_ACCEPTANCE_NOTICE = "denunciation-acceptance-notice"
     DENUNCIATION_RESOLUTION = "denunciation-resolution"
     DENUNCIATION_SUSPENSION_NOTICE = "denunciation-suspension-notice"
+    COMPLAINT_PROCEDURE_NOTICE = "complaint-procedure-notice"
+    COMPLAINT2_DECISION_NOTICE = "complaint2-decision-notice"
+    DENUNCIATION_CONCLUSION_NOTICE = "denunciation-conclusion-notice"
+    DENUNCIATION_CONCLUSION_HANDLING = "denunciation-conclusion-handling"
     PETITION_FORWARDING = "petition-forwarding"
     PETITION_ANSWER = "petition-answer"
     VOTER_PETITION_ANSWER = "voter-petition-answer"
@@ -105,7 +110,14 @@ INVALID_RULE = "The rule for {step!r} is invalid: {problem}."
 
 EXPLAIN_RULE = "{label}: {limit} {unit} ({variant}){extensions}."
 EXPLAIN_EXTENSIONS = ", including {count} extension(s) of {days} days ({why})"
-EXPLAIN_SOURCE = "Source: {source} [{status}]."
+EXPLAIN_EXTENSION_LENGTHS = (
+    ", including {count} extension(s) decided in writing: {lengths} days ({why}; at most {max} days each)"
+)
+EXPLAIN_CHOSEN = "Length decided: {days} {unit}, within the maximum of {max} the law allows."
+#: the line of explanations stored before 12/2026 (kept so that they are still translated)
+EXPLAIN_SOURCE_LEGACY = "Source: {source} [{status}]."
+EXPLAIN_SOURCE = "Source: {source}."
+EXPLAIN_STATUS = "How the text was read: {status}."
 EXPLAIN_EFFECTIVE = (
     "Rule in force from {effective} for letters received on or after that day; "
     "this letter was received on {received}."
@@ -118,6 +130,19 @@ EXPLAIN_START = (
     "Counting starts the day after {start}: the start day is not counted "
     "(Civil Code 2015, Art. 147)."
 )
+EXPLAIN_FROM_DECISION_RECEIVED = (
+    "Counted from {day}, the day the complainant received the first-time decision "
+    "(Law on Complaints 02/2011/QH13, Art. 33)."
+)
+EXPLAIN_FROM_DECISION_SENT = (
+    "Counted from {day}, the day the decision was sent: the day the complainant received it "
+    "is not recorded (Art. 33 counts from receipt; record it when it is known)."
+)
+EXPLAIN_COMPLEXITY = (
+    "Complex case by written determination {document} of {day}, on the ground: {ground} "
+    "(NĐ 124/2020/NĐ-CP, new Art. 3a added by NĐ 155/2026/NĐ-CP); the limit is the complex "
+    "case's from that day."
+)
 EXPLAIN_SKIPPED = "Not counted, not a working day: {days}."
 EXPLAIN_SUSPENDED = (
     "Not counted, suspended: {days} day(s) ({ranges}); the remaining period runs "
@@ -128,13 +153,22 @@ EXPLAIN_MOVED = (
     "end of the next working day (Civil Code 2015, Art. 148)."
 )
 EXPLAIN_DUE = "Due: end of {due}."
+EXPLAIN_RANGE = "{first} to {last}"
+BAD_EXTENSION_LENGTH = "An extension lasts from 1 to {max} days, not {days}."
+TOO_MANY_LENGTHS = "{lengths} extension lengths were given for {count} extension(s)."
+BAD_CHOSEN_LENGTH = "The length decided must be from {low} to {high} {unit}, not {days}."
+WHY_COMPLEX = "complex case"
+WHY_VERY_COMPLEX = "especially complex case"
 
 #: every message above, for translation extraction
 MESSAGES: tuple[str, ...] = (
     UNKNOWN_STEP, NO_RULE_IN_FORCE, TOO_MANY_EXTENSIONS, BAD_SUSPENSION, SUSPENSION_BEFORE_START,
-    NEGATIVE_EXTENSIONS, INVALID_RULE, EXPLAIN_RULE, EXPLAIN_EXTENSIONS, EXPLAIN_SOURCE,
-    EXPLAIN_EFFECTIVE, EXPLAIN_BASELINE, EXPLAIN_START, EXPLAIN_SKIPPED, EXPLAIN_SUSPENDED,
-    EXPLAIN_MOVED, EXPLAIN_DUE,
+    NEGATIVE_EXTENSIONS, INVALID_RULE, EXPLAIN_RULE, EXPLAIN_EXTENSIONS, EXPLAIN_EXTENSION_LENGTHS,
+    EXPLAIN_CHOSEN, EXPLAIN_SOURCE_LEGACY, EXPLAIN_SOURCE, EXPLAIN_STATUS,
+    EXPLAIN_EFFECTIVE, EXPLAIN_BASELINE, EXPLAIN_START, EXPLAIN_FROM_DECISION_RECEIVED,
+    EXPLAIN_FROM_DECISION_SENT, EXPLAIN_COMPLEXITY, EXPLAIN_SKIPPED, EXPLAIN_SUSPENDED,
+    EXPLAIN_MOVED, EXPLAIN_DUE, EXPLAIN_RANGE, BAD_EXTENSION_LENGTH, TOO_MANY_LENGTHS, BAD_CHOSEN_LENGTH,
+    WHY_COMPLEX, WHY_VERY_COMPLEX,
 )
 
 
@@ -157,8 +191,13 @@ class DeadlineRule:
 
     ``variants`` are longer limits for flagged cases, by name ("complex",
     "remote", "remote_complex", "several_places"). Extensions (denunciations)
-    add ``extension_days`` each, at most ``max_extensions_complex`` times for a
-    complex case and ``max_extensions`` times for an especially complex one.
+    add at most ``extension_days`` each (the length decided, 1 to
+    ``extension_days``, when it is recorded), at most ``max_extensions_complex``
+    times for a complex case and ``max_extensions`` times for an especially
+    complex one. ``chosen_variants`` are variants the law sets as a maximum ("not
+    more than 10 working days"): the length decided may be shorter, down to one
+    day more than ``limit``. ``note`` says how the text was read (e.g. which of two
+    texts the rule follows).
     """
 
     step: str
@@ -173,6 +212,8 @@ class DeadlineRule:
     max_extensions: int = 0
     max_extensions_complex: int = 0
     extension_days: int = 0
+    note: str = ""
+    chosen_variants: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problem = None
@@ -184,6 +225,8 @@ class DeadlineRule:
             problem = "negative limit"
         elif any(name not in VARIANT_LABELS for name, _ in self.variants):
             problem = "unknown variant"
+        elif any(self.variant(name) is None for name in self.chosen_variants):
+            problem = "a chosen variant that is not a variant"
         elif self.max_extensions_complex > self.max_extensions:
             problem = "more extensions for complex than for especially complex cases"
         if problem:
@@ -215,6 +258,16 @@ class DeadlineRule:
 
 _LAW_COMPLAINTS = "Law on Complaints 02/2011/QH13"
 _LAW_DENUNCIATIONS = "Law on Denunciations 25/2018/QH14"
+_ACCEPTANCE_NOTE = (
+    "The Law on Complaints (Art. 27, first time; Art. 36, second time) says “10 ngày” (10 days); "
+    "NĐ 124/2020/NĐ-CP, Art. 16 says 10 working days: this rule follows the decree and counts "
+    "working days."
+)
+_ACCEPTANCE_NOTE_2026 = (
+    "The Law on Complaints (Art. 27, first time; Art. 36, second time) says “10 ngày” (10 days); "
+    "NĐ 124/2020/NĐ-CP, Art. 16 as amended by NĐ 155/2026/NĐ-CP says 7 working days: this rule "
+    "follows the decree and counts working days."
+)
 
 DEFAULT_RULES: tuple[DeadlineRule, ...] = (
     DeadlineRule(
@@ -231,15 +284,18 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
     ),
     DeadlineRule(
         step=Step.COMPLAINT_ACCEPTANCE, limit=10, unit="working", effective_from=BASELINE,
-        source="NĐ 124/2020/NĐ-CP, Art. 16", status="law",
+        source=f"{_LAW_COMPLAINTS}, Art. 27 and 36; NĐ 124/2020/NĐ-CP, Art. 16", status="law",
         label="Accept or refuse a complaint (thụ lý)",
         description="First- and second-time complaints; letters received before 01/7/2026.",
+        note=_ACCEPTANCE_NOTE,
     ),
     DeadlineRule(
         step=Step.COMPLAINT_ACCEPTANCE, limit=7, unit="working", effective_from=date(2026, 7, 1),
-        source="NĐ 124/2020/NĐ-CP, Art. 16, as amended by NĐ 155/2026/NĐ-CP", status="2026",
+        source=f"{_LAW_COMPLAINTS}, Art. 27 and 36; NĐ 124/2020/NĐ-CP, Art. 16, as amended by "
+               "NĐ 155/2026/NĐ-CP", status="2026",
         label="Accept or refuse a complaint (thụ lý)",
         description="First- and second-time complaints; letters received from 01/7/2026.",
+        note=_ACCEPTANCE_NOTE_2026,
     ),
     DeadlineRule(
         step=Step.COMPLAINT_RESOLUTION, limit=30, unit="calendar", effective_from=BASELINE,
@@ -275,8 +331,11 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
         step=Step.DENUNCIATION_PROCESSING, limit=7, unit="working", effective_from=BASELINE,
         source=f"{_LAW_DENUNCIATIONS}, Art. 24(1)", status="law",
         label="Initial processing of a denunciation",
-        description="Register, classify, check the denouncer, decide acceptance; from receipt.",
-        variants=(("several_places", 10),),
+        description=(
+            "Register, classify, check the denouncer, decide acceptance; from receipt. Checking at "
+            "several places: longer, but not more than 10 working days."
+        ),
+        variants=(("several_places", 10),), chosen_variants=("several_places",),
     ),
     DeadlineRule(
         step=Step.DENUNCIATION_FORWARDING, limit=5, unit="working", effective_from=BASELINE,
@@ -296,7 +355,8 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
         label="Resolve a denunciation",
         description=(
             "From acceptance. Complex: one extension of up to 30 days; especially complex: "
-            "two, each by written decision (90 days at most)."
+            "two, each by written decision (90 days at most). The length decided (1 to 30 "
+            "days) is recorded and counted."
         ),
         max_extensions=2, max_extensions_complex=1, extension_days=30,
     ),
@@ -307,10 +367,60 @@ DEFAULT_RULES: tuple[DeadlineRule, ...] = (
         description="From the decision to suspend or terminate the resolution.",
     ),
     DeadlineRule(
+        step=Step.COMPLAINT_PROCEDURE_NOTICE, limit=3, unit="working", effective_from=date(2026, 7, 1),
+        source="NĐ 124/2020/NĐ-CP, Art. 28b, added by NĐ 155/2026/NĐ-CP, Art. 12", status="2026",
+        label="Send a decision to suspend, resume or terminate a complaint's resolution",
+        description=(
+            "From the decision; letters received from 01/7/2026. Sent to the complainant and the "
+            "parties concerned."
+        ),
+        note=(
+            "The decree's text could not be read in this review: the 3 working days are those "
+            "reported in secondary copies."
+        ),
+    ),
+    DeadlineRule(
+        step=Step.COMPLAINT2_DECISION_NOTICE, limit=7, unit="working", effective_from=BASELINE,
+        source=f"{_LAW_COMPLAINTS}, Art. 41", status="unread",
+        label="Send the second-time complaint decision",
+        description="From the second-time decision; to the complainant and the parties concerned.",
+        note=(
+            "Art. 41 could not be read in this review: the 7 working days are the period as "
+            "reported; check it against the Law."
+        ),
+    ),
+    DeadlineRule(
+        step=Step.DENUNCIATION_CONCLUSION_NOTICE, limit=5, unit="working", effective_from=BASELINE,
+        source=f"{_LAW_DENUNCIATIONS}, Art. 35", status="unread",
+        label="Send the conclusion on a denunciation",
+        description=(
+            "From the conclusion: sent to the accused and their agency, and the denouncer "
+            "notified of it."
+        ),
+        note=(
+            "Art. 35 could not be read in this review: the 5 working days are the period as "
+            "reported; check it against the Law."
+        ),
+    ),
+    DeadlineRule(
+        step=Step.DENUNCIATION_CONCLUSION_HANDLING, limit=7, unit="working", effective_from=BASELINE,
+        source=f"{_LAW_DENUNCIATIONS}, Art. 36", status="unread",
+        label="Act on the conclusion on a denunciation",
+        description="From the conclusion: the handling the conclusion calls for.",
+        note=(
+            "Art. 36 could not be read in this review: the 7 working days are the period as "
+            "reported; check it against the Law."
+        ),
+    ),
+    DeadlineRule(
         step=Step.PETITION_FORWARDING, limit=5, unit="working", effective_from=BASELINE,
         source="NĐ 20/2008/NĐ-CP, Art. 9(1)(d)", status="law",
         label="Forward feedback on an administrative regulation",
-        description="Forward it to the competent body; from receipt.",
+        description=(
+            "Only feedback on an administrative regulation (NĐ 20/2008); other petitions and "
+            "feedback follow letter handling (TT 05/2021/TT-TTCP, Art. 1 leaves NĐ 20/2008's "
+            "feedback out). From receipt."
+        ),
     ),
     DeadlineRule(
         step=Step.PETITION_ANSWER, limit=15, unit="working", effective_from=BASELINE,
@@ -369,6 +479,46 @@ def merge_rules(
 
 
 @dataclass(frozen=True)
+class Msg:
+    """A string of the workflow package (a msgid of the catalogue), translated on display."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of an explanation: a template of :data:`MESSAGES` and its values, kept
+    apart so that the line is written in the reader's language when it is shown.
+
+    Values are ``int``, ``date``, :class:`Msg`, a nested :class:`Line`, plain ``str``
+    (numbers, a document number), or ``("days", skipped)`` / ``("ranges", pairs)``.
+    ``kind`` names the line ("status" is the one a page may show once, in a note).
+    """
+
+    template: str
+    values: tuple[tuple[str, Any], ...] = ()
+    kind: str = ""
+
+    def render(self, *, tr=lambda text: text, day=lambda d: d.isoformat(),
+               reason=lambda d, why: why) -> str:
+        """The line written with ``tr`` (a msgid in the reader's language), ``day`` (a
+        date) and ``reason`` (why a day is not counted)."""
+        def value(v):
+            if isinstance(v, Msg):
+                return tr(v.text)
+            if isinstance(v, Line):
+                return v.render(tr=tr, day=day, reason=reason)
+            if isinstance(v, date):
+                return day(v)
+            if isinstance(v, tuple) and v and v[0] == "days":
+                return "; ".join(f"{day(d)} ({reason(d, why)})" for d, why in v[1])
+            if isinstance(v, tuple) and v and v[0] == "ranges":
+                return ", ".join(tr(EXPLAIN_RANGE).format(first=day(a), last=day(b)) for a, b in v[1])
+            return str(v)
+        return tr(self.template).format(**{k: value(v) for k, v in self.values})
+
+
+@dataclass(frozen=True)
 class DueDate:
     """A computed due date and everything needed to explain it."""
 
@@ -385,42 +535,115 @@ class DueDate:
     suspended_days: int = 0
     suspensions: tuple[Suspension, ...] = field(default=())
     moved_from: date | None = None
+    #: the lengths decided for each extension (1 to the rule's maximum)
+    extension_lengths: tuple[int, ...] = ()
+    #: the length decided for a variant the law sets as a maximum (several places)
+    chosen_days: int | None = None
+    #: which day the count starts from, when the law says it: "decision_received", "decision_sent"
+    start_basis: str | None = None
+    #: a complexity determined during the case: (("ground", msgid), ("document", no), ("day", iso))
+    complexity: tuple[tuple[str, str], ...] = ()
+
+    def lines(self) -> list[Line]:
+        """The explanation, as lines to write in the reader's language."""
+        rule = self.rule
+        ext: Line | str = ""
+        if self.extensions:
+            why = Msg(WHY_VERY_COMPLEX if self.extensions > rule.max_extensions_complex else WHY_COMPLEX)
+            lengths = self.extension_lengths or (rule.extension_days,) * self.extensions
+            if all(n == rule.extension_days for n in lengths):
+                ext = Line(EXPLAIN_EXTENSIONS, (("count", self.extensions), ("days", rule.extension_days),
+                                                ("why", why)))
+            else:
+                ext = Line(EXPLAIN_EXTENSION_LENGTHS, (("count", self.extensions),
+                                                       ("lengths", " + ".join(map(str, lengths))),
+                                                       ("why", why), ("max", rule.extension_days)))
+        unit = Msg(UNIT_LABELS[self.unit])
+        out = [
+            Line(EXPLAIN_RULE, (("label", Msg(rule.label)), ("limit", self.limit_days), ("unit", unit),
+                                ("variant", Msg(VARIANT_LABELS.get(self.variant, self.variant))),
+                                ("extensions", ext)), kind="rule"),
+        ]
+        if self.chosen_days is not None:
+            out.append(Line(EXPLAIN_CHOSEN, (("days", self.chosen_days), ("unit", unit),
+                                             ("max", rule.variant(self.variant) or self.chosen_days))))
+        out.append(Line(EXPLAIN_SOURCE, (("source", Msg(rule.source)),), kind="source"))
+        out.append(Line(EXPLAIN_STATUS, (("status", Msg(STATUS_LABELS[rule.status])),), kind="status"))
+        if rule.note:
+            out.append(Line(rule.note, kind="note"))
+        if rule.effective_from == BASELINE:
+            out.append(Line(EXPLAIN_BASELINE, (("received", self.received_on),)))
+        else:
+            out.append(Line(EXPLAIN_EFFECTIVE, (("effective", rule.effective_from), ("received", self.received_on))))
+        if self.start_basis == "decision_received":
+            out.append(Line(EXPLAIN_FROM_DECISION_RECEIVED, (("day", self.start),)))
+        elif self.start_basis == "decision_sent":
+            out.append(Line(EXPLAIN_FROM_DECISION_SENT, (("day", self.start),)))
+        if self.complexity:
+            info = dict(self.complexity)
+            out.append(Line(EXPLAIN_COMPLEXITY, (("document", info.get("document", "")),
+                                                 ("day", date.fromisoformat(info["day"])),
+                                                 ("ground", Msg(info.get("ground", ""))))))
+        out.append(Line(EXPLAIN_START, (("start", self.start),)))
+        moved = {d for d, _ in self.skipped if self.moved_from and d >= self.moved_from}
+        passed = tuple((d, why) for d, why in self.skipped if d not in moved)
+        if passed:
+            out.append(Line(EXPLAIN_SKIPPED, (("days", ("days", passed)),), kind="skipped"))
+        if self.suspended_days:
+            out.append(Line(EXPLAIN_SUSPENDED, (("days", self.suspended_days),
+                                                ("ranges", ("ranges", self.suspensions)))))
+        if self.moved_from:
+            moved_days = tuple((d, why) for d, why in self.skipped if d in moved)
+            out.append(Line(EXPLAIN_MOVED, (("last", self.moved_from), ("reasons", ("days", moved_days)))))
+        out.append(Line(EXPLAIN_DUE, (("due", self.due),), kind="due"))
+        return out
 
     def explain(self) -> list[str]:
-        """Plain English lines: the rule, its source, the counting."""
-        rule = self.rule
-        ext = ""
-        if self.extensions:
-            why = "especially complex case" if self.extensions > rule.max_extensions_complex \
-                else "complex case"
-            ext = EXPLAIN_EXTENSIONS.format(count=self.extensions, days=rule.extension_days, why=why)
-        lines = [
-            EXPLAIN_RULE.format(label=rule.label, limit=self.limit_days,
-                                unit=UNIT_LABELS[self.unit],
-                                variant=VARIANT_LABELS.get(self.variant, self.variant), extensions=ext),
-            EXPLAIN_SOURCE.format(source=rule.source, status=STATUS_LABELS[rule.status]),
-            EXPLAIN_BASELINE.format(received=self.received_on.isoformat())
-            if rule.effective_from == BASELINE
-            else EXPLAIN_EFFECTIVE.format(effective=rule.effective_from.isoformat(),
-                                          received=self.received_on.isoformat()),
-            EXPLAIN_START.format(start=self.start.isoformat()),
-        ]
-        moved = {d for d, _ in self.skipped if self.moved_from and d >= self.moved_from}
-        passed = [(d, why) for d, why in self.skipped if d not in moved]
-        if passed:
-            lines.append(EXPLAIN_SKIPPED.format(days=_list_days(passed)))
-        if self.suspended_days:
-            ranges = ", ".join(f"{a.isoformat()} to {b.isoformat()}" for a, b in self.suspensions)
-            lines.append(EXPLAIN_SUSPENDED.format(days=self.suspended_days, ranges=ranges))
-        if self.moved_from:
-            reasons = _list_days([(d, why) for d, why in self.skipped if d in moved])
-            lines.append(EXPLAIN_MOVED.format(last=self.moved_from.isoformat(), reasons=reasons))
-        lines.append(EXPLAIN_DUE.format(due=self.due.isoformat()))
-        return lines
+        """Plain English lines (ISO dates): the rule, its source, the counting."""
+        return [line.render() for line in self.lines()]
 
+    # -- storage: the structured data the explanation is written from on display --
 
-def _list_days(days: Sequence[Skipped]) -> str:
-    return "; ".join(f"{d.isoformat()} ({why})" for d, why in days)
+    def to_data(self) -> dict[str, Any]:
+        """JSON-ready data from which :meth:`from_data` rebuilds this due date."""
+        r = self.rule
+        return {
+            "v": 2, "step": self.step, "start": self.start.isoformat(),
+            "received_on": self.received_on.isoformat(), "due": self.due.isoformat(),
+            "rule": {"limit": r.limit, "unit": r.unit, "effective_from": r.effective_from.isoformat(),
+                     "source": r.source, "status": r.status, "label": r.label, "note": r.note,
+                     "variants": [list(v) for v in r.variants], "max_extensions": r.max_extensions,
+                     "max_extensions_complex": r.max_extensions_complex, "extension_days": r.extension_days},
+            "limit_days": self.limit_days, "unit": self.unit, "variant": self.variant,
+            "extensions": self.extensions, "extension_lengths": list(self.extension_lengths),
+            "chosen_days": self.chosen_days, "start_basis": self.start_basis,
+            "complexity": dict(self.complexity) or None,
+            "skipped": [[d.isoformat(), why] for d, why in self.skipped],
+            "suspended_days": self.suspended_days,
+            "suspensions": [[a.isoformat(), b.isoformat()] for a, b in self.suspensions],
+            "moved_from": self.moved_from.isoformat() if self.moved_from else None,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> DueDate:
+        d = date.fromisoformat
+        r = data["rule"]
+        rule = DeadlineRule(
+            step=data["step"], limit=r["limit"], unit=r["unit"], effective_from=d(r["effective_from"]),
+            source=r["source"], status=r["status"], label=r["label"], note=r.get("note", ""),
+            variants=tuple((name, days) for name, days in r.get("variants", ())),
+            max_extensions=r.get("max_extensions", 0), max_extensions_complex=r.get("max_extensions_complex", 0),
+            extension_days=r.get("extension_days", 0))
+        return cls(
+            step=data["step"], start=d(data["start"]), received_on=d(data["received_on"]), due=d(data["due"]),
+            rule=rule, limit_days=data["limit_days"], unit=data["unit"], variant=data.get("variant", "standard"),
+            extensions=data.get("extensions", 0), skipped=tuple((d(a), why) for a, why in data.get("skipped", ())),
+            suspended_days=data.get("suspended_days", 0),
+            suspensions=tuple((d(a), d(b)) for a, b in data.get("suspensions", ())),
+            moved_from=d(data["moved_from"]) if data.get("moved_from") else None,
+            extension_lengths=tuple(data.get("extension_lengths") or ()), chosen_days=data.get("chosen_days"),
+            start_basis=data.get("start_basis"), complexity=tuple((data.get("complexity") or {}).items()),
+        )
 
 
 def compute_due(
@@ -434,14 +657,22 @@ def compute_due(
     remote: bool = False,
     several_places: bool = False,
     extensions: int = 0,
+    extension_lengths: Sequence[int | None] = (),
+    chosen_days: int | None = None,
     suspensions: Sequence[Suspension] = (),
+    start_basis: str | None = None,
+    complexity: Mapping[str, str] | None = None,
     rules: RuleSource = DEFAULT_RULES,
 ) -> DueDate:
     """The due date of ``step`` started on ``start`` (an act date, not counted).
 
     The rule is the one in force on ``received_on`` (the day the letter was
     received; ``start`` by default). ``very_complex`` implies ``complex``.
+    ``extension_lengths`` are the lengths decided for the extensions, in order (a
+    missing or ``None`` one counts as the maximum); ``chosen_days`` the length
+    decided for a variant the law sets as a maximum (several places).
     ``suspensions`` are (first day, last day) pairs, both included, not counted.
+    ``start_basis`` and ``complexity`` are carried into the explanation.
     """
     received_on = received_on or start
     rule = select_rule(step, received_on, rules)
@@ -454,7 +685,22 @@ def compute_due(
         why = "especially complex" if very_complex else "complex" if complex else "not complex"
         raise DeadlineError(TOO_MANY_EXTENSIONS.format(step=step, allowed=allowed, why=why,
                                                        asked=extensions))
-    limit += extensions * rule.extension_days
+    if len(extension_lengths) > extensions:
+        raise DeadlineError(TOO_MANY_LENGTHS.format(lengths=len(extension_lengths), count=extensions))
+    lengths = []
+    for n in [*extension_lengths, *([None] * (extensions - len(extension_lengths)))]:
+        if n is None:
+            n = rule.extension_days
+        if not 1 <= n <= rule.extension_days:
+            raise DeadlineError(BAD_EXTENSION_LENGTH.format(max=rule.extension_days, days=n))
+        lengths.append(n)
+    chosen = None
+    if chosen_days is not None and variant in rule.chosen_variants:
+        if not rule.limit < chosen_days <= limit:
+            raise DeadlineError(BAD_CHOSEN_LENGTH.format(low=rule.limit + 1, high=limit, days=chosen_days,
+                                                         unit=UNIT_LABELS[rule.unit]))
+        limit = chosen = chosen_days
+    limit += sum(lengths)
     pauses = tuple(sorted(suspensions))
     for begin, end in pauses:
         if end < begin:
@@ -488,4 +734,13 @@ def compute_due(
         step=step, start=start, received_on=received_on, due=day, rule=rule, limit_days=limit,
         unit=rule.unit, variant=variant, extensions=extensions, skipped=tuple(skipped),
         suspended_days=suspended_days, suspensions=pauses, moved_from=moved_from,
+        extension_lengths=tuple(lengths) if any(n != rule.extension_days for n in lengths) else (),
+        chosen_days=chosen, start_basis=start_basis,
+        complexity=tuple(sorted((complexity or {}).items())),
     )
+
+
+def rule_in_force(step: str, received_on: date, rules: RuleSource = DEFAULT_RULES) -> bool:
+    """Whether ``step`` has a rule for a letter received on ``received_on`` (a limit that
+    a later text added does not run for letters received before it)."""
+    return any(r.effective_from <= received_on for r in rules_for(step, rules))

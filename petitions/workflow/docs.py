@@ -5,6 +5,7 @@ test checks that the committed page equals :func:`render_docs`.
 """
 from __future__ import annotations
 
+from . import calendar_decisions
 from .deadlines import BASELINE, DEFAULT_RULES, STATUS_LABELS, UNIT_LABELS, VARIANT_LABELS, DeadlineRule
 from .states import INITIAL_STATUS, Kind, Status
 from .transitions import Transition, rows_for
@@ -56,8 +57,40 @@ def _limit(rule: DeadlineRule) -> str:
 def _extensions(rule: DeadlineRule) -> str:
     if not rule.max_extensions:
         return "-"
-    return (f"+{rule.extension_days} days: {rule.max_extensions_complex} time(s) if complex, "
-            f"{rule.max_extensions} if especially complex")
+    return (f"+1 to {rule.extension_days} days (the length decided): {rule.max_extensions_complex} time(s) "
+            f"if complex, {rule.max_extensions} if especially complex")
+
+
+def _notes() -> list[str]:
+    lines = ["", "Notes on how the texts were read:", ""]
+    for r in DEFAULT_RULES:
+        if r.note:
+            since = "" if r.effective_from == BASELINE else f" (from {r.effective_from.isoformat()})"
+            lines.append(f"- `{r.step}`{since}: {r.note}")
+        if r.chosen_variants:
+            lines.append(f"- `{r.step}`: {', '.join(VARIANT_LABELS[v] for v in r.chosen_variants)} is a "
+                         "maximum: the length decided is recorded and counted.")
+    return lines
+
+
+def _calendar() -> list[str]:
+    lines = [
+        "## Official calendar decisions shipped as data",
+        "",
+        f"Data version `{calendar_decisions.DATA_VERSION}` (`petitions/workflow/calendar_decisions.py`), "
+        "loaded by `flask seed units` and by a migration; a day an administrator decided is never "
+        "overwritten. What the `holidays` package already has is not repeated.",
+        "",
+        "| day | counted as | decision | source | read in |",
+        "|---|---|---|---|---|",
+    ]
+    for d in calendar_decisions.DECISIONS:
+        kind = "day off" if d.kind == "day_off" else "working day"
+        lines.append(f"| {d.day.isoformat()} | {kind} | {d.note} | {d.source} | {d.read_in} |")
+    lines += ["", "Days the package counts as holidays without an enacted legal basis (followed by "
+              "default; `CALENDAR_FOLLOW_UNENACTED=0` ignores them):", ""]
+    lines += [f"- {u.day.isoformat()} {u.name}: {u.basis}." for u in calendar_decisions.UNENACTED]
+    return lines
 
 
 def _rules_table() -> list[str]:
@@ -81,8 +114,11 @@ def _transition_table(rows: tuple[Transition, ...]) -> list[str]:
     ]
     for row in rows:
         target = "(previous)" if row.resumes else (row.target.value if row.target else "(same)")
-        deadlines = [f"starts `{s.step}`" for s in row.starts]
+        deadlines = [f"{'restarts' if s.restart else 'starts'} `{s.step}`"
+                     + (" (from the day the decision was received, if known)" if s.since == "decision_received"
+                        else "") for s in row.starts]
         deadlines += [f"checks `{s}`" for s in row.checks]
+        deadlines += [f"checks `{s}` when `{name}` is set" for s, name in row.checks_when]
         deadlines += [f"pauses `{s}`" for s in row.pauses]
         deadlines += [f"recomputes `{s}`" for s in row.recomputes]
         if row.stops == "all":
@@ -136,7 +172,8 @@ provincial settings, editable by an administrator, never to be shown as law.
 def render_docs() -> str:
     """The Markdown of docs/workflow.md."""
     statuses = "; ".join(f"`{k}`: {v}" for k, v in STATUS_LABELS.items())
-    parts = [INTRO, RULES_INTRO.format(statuses=statuses), "\n".join(_rules_table()) + "\n"]
+    parts = [INTRO, RULES_INTRO.format(statuses=statuses), "\n".join(_rules_table() + _notes()) + "\n",
+             "\n".join(_calendar()) + "\n"]
     for title, kind, second_time in FLOWS:
         rows = rows_for(kind, second_time)
         parts.append(f"## {title}\n")

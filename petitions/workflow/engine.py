@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .calendar import WorkingCalendar
-from .deadlines import DEFAULT_RULES, DeadlineError, DueDate, RuleSource, Step, compute_due
+from .deadlines import DEFAULT_RULES, DeadlineError, DueDate, RuleSource, Step, compute_due, rule_in_force
 from .states import Channel, Event, Kind, Role, Status
 from .transitions import (
     ACT_DATE,
@@ -56,6 +56,7 @@ FIELD_MISSING = "The field {label!r} is required."
 FIELD_INVALID_DATE = "The field {label!r} must be a date (YYYY-MM-DD)."
 FIELD_INVALID_CHOICE = "The field {label!r} must be one of: {choices}."
 FIELD_INVALID_TEXT = "The field {label!r} must be text."
+FIELD_INVALID_INT = "The field {label!r} must be a whole number from {low} to {high}."
 FIELD_DATE_IN_FUTURE = "The field {label!r} cannot be a date in the future."
 UNKNOWN_FIELD = "The field {name!r} is not used by this action."
 ACT_IN_FUTURE = "The date of the act ({act}) cannot be in the future."
@@ -66,7 +67,7 @@ DEADLINE_FAILED = "The time limit cannot be computed: {reason}"
 #: every message above, for translation extraction
 MESSAGES: tuple[str, ...] = (
     UNKNOWN_EVENT, NOT_FOR_KIND, NOT_FROM_STATUS, ROLE_NOT_ALLOWED, OTHER_AGENCY, NOT_ASSIGNED,
-    FIELD_MISSING, FIELD_INVALID_DATE, FIELD_INVALID_CHOICE, FIELD_INVALID_TEXT,
+    FIELD_MISSING, FIELD_INVALID_DATE, FIELD_INVALID_CHOICE, FIELD_INVALID_TEXT, FIELD_INVALID_INT,
     FIELD_DATE_IN_FUTURE, UNKNOWN_FIELD, ACT_IN_FUTURE, ACT_BEFORE_PREVIOUS, ACT_BEFORE_RECEIPT,
     DEADLINE_FAILED,
 )
@@ -128,6 +129,14 @@ class CaseSnapshot:
     mass: bool = False
     anonymous: bool = False
     extensions_used: int = 0
+    #: the length decided for each extension so far (older extensions may lack one: the maximum)
+    extension_lengths: tuple[int | None, ...] = ()
+    #: the initial processing's length decided when checking at several places (None: the maximum)
+    several_places_days: int | None = None
+    #: a complexity determined in writing during the case: (("day", iso), ("document", no), ("ground", msgid))
+    complexity_basis: tuple[tuple[str, str], ...] = ()
+    #: the day the complainant received the first-time decision, when known (Art. 33)
+    decision_received_on: date | None = None
     status_before_suspension: Status | None = None
     suspended_since: date | None = None
     suspensions: tuple[tuple[date, date], ...] = ()
@@ -219,6 +228,8 @@ def available_events(snapshot: CaseSnapshot, actor: Actor) -> list[Transition]:
         row
         for row in rows_for(snapshot.kind, snapshot.second_time)
         if snapshot.status in row.sources and _actor_may(row, actor)
+        and (row.offer_if is None or row.offer_if(GuardContext(snapshot, {}, snapshot.last_event_on
+                                                               or snapshot.received_on)))
     ]
 
 
@@ -247,6 +258,14 @@ def _clean_field(spec: FieldSpec, value: Any, today: date) -> Any:
                 FIELD_INVALID_CHOICE.format(label=spec.label, choices=", ".join(allowed)), spec.name
             )
         return value
+    if spec.type == "int":
+        low, high = spec.min if spec.min is not None else 0, spec.max if spec.max is not None else 10**6
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 7:
+            number = int(value)
+        if number is None or not low <= number <= high:
+            raise FieldError(FIELD_INVALID_INT.format(label=spec.label, low=low, high=high), spec.name)
+        return number
     if spec.type in ("agency", "case", "user") and isinstance(value, int) and not isinstance(value, bool):
         return value  # an id; the service checks that it exists
     if not isinstance(value, str):
@@ -293,6 +312,17 @@ def _changes(
     if level is not None:  # a recorded complexity decision
         changes["complex"] = True
         changes["very_complex"] = snapshot.very_complex or level == "very_complex"
+    if row.event == Event.DETERMINE_COMPLEXITY:  # decided during verification (NĐ 155/2026, Art. 3a)
+        ground = dict(next(s for s in row.fields if s.name == "ground").choices)[fields["ground"]]
+        changes["complex"] = True
+        changes["complexity_basis"] = (("day", act_date.isoformat()), ("document", fields["document"]),
+                                       ("ground", ground))
+    if "days" in fields and Step.DENUNCIATION_PROCESSING in row.recomputes:
+        changes["several_places_days"] = fields["days"]
+    elif Step.DENUNCIATION_RESOLUTION in row.recomputes and row.event == Event.EXTEND:
+        changes["extension_lengths"] = (*_lengths(snapshot), fields.get("days"))
+    if fields.get("decision_received_on") is not None:
+        changes["decision_received_on"] = fields["decision_received_on"]
     if row.resumes:
         assert snapshot.suspended_since is not None  # WAS_SUSPENDED
         changes["suspensions"] = (*snapshot.suspensions, (snapshot.suspended_since, act_date))
@@ -301,14 +331,27 @@ def _changes(
     return changes
 
 
-def _due(step: str, start: date, case: CaseSnapshot, calendar: WorkingCalendar, rules: RuleSource) -> DueDate:
-    extensions = case.extensions_used if step == Step.DENUNCIATION_RESOLUTION else 0
+def _lengths(case: CaseSnapshot) -> tuple[int | None, ...]:
+    """The extension lengths, one per extension used: None for one recorded without a length
+    (before lengths were recorded), which counts as the maximum."""
+    known = case.extension_lengths[-case.extensions_used:] if case.extensions_used else ()
+    return (None,) * (case.extensions_used - len(known)) + tuple(known)
+
+
+def _due(step: str, start: date, case: CaseSnapshot, calendar: WorkingCalendar, rules: RuleSource,
+         start_basis: str | None = None) -> DueDate:
+    resolution = step == Step.DENUNCIATION_RESOLUTION
     try:
         return compute_due(
             step, start, calendar=calendar, received_on=case.received_on, rules=rules,
             complex=case.complex, very_complex=case.very_complex, remote=case.remote,
-            several_places=case.several_places, extensions=extensions,
+            several_places=case.several_places, extensions=case.extensions_used if resolution else 0,
+            extension_lengths=_lengths(case) if resolution else (),
+            chosen_days=case.several_places_days if step == Step.DENUNCIATION_PROCESSING else None,
             suspensions=[s for s in case.suspensions if s[0] >= start],
+            start_basis=start_basis,
+            complexity=dict(case.complexity_basis)
+            if case.complexity_basis and step in (Step.COMPLAINT_RESOLUTION, Step.COMPLAINT2_RESOLUTION) else None,
         )
     except DeadlineError as error:
         raise TransitionError(DEADLINE_FAILED.format(reason=error)) from error
@@ -350,19 +393,31 @@ def decide(
 
     running = dict(snapshot.deadlines)
     stops = tuple(running) if row.stops == ALL else tuple(s for s in row.stops if s in running)
-    starts = tuple(
-        (s.step, _due(s.step, act_date if s.since == "act" else snapshot.received_on, after, calendar, rules))
-        for s in row.starts
-    )
+    starts, restarted = [], []
+    for s in row.starts:
+        if not rule_in_force(s.step, snapshot.received_on, rules):
+            continue  # a limit added by a later text does not run for letters received before it
+        basis = None
+        if s.since == "act":
+            begin = act_date
+        elif s.since == "received":
+            begin = snapshot.received_on
+        else:  # the day the complainant received the decision, when known (Art. 33)
+            begin = after.decision_received_on or act_date
+            basis = "decision_received" if after.decision_received_on else "decision_sent"
+        due = _due(s.step, begin, after, calendar, rules, start_basis=basis)
+        (restarted if s.restart and s.step in running else starts).append((s.step, due))
+    starts = tuple(starts)
     stops = tuple(s for s in stops if s not in {step for step, _ in starts})
     checks = []
-    for step in row.checks:
+    wanted = [*row.checks, *(step for step, name in row.checks_when if cleaned.get(name))]
+    for step in wanted:
         due = _due(step, snapshot.received_on, after, calendar, rules)
         checks.append((step, due, act_date <= due.due))
     recomputed = tuple(
         (step, _due(step, running[step][0], after, calendar, rules))
         for step in row.recomputes if step in running
-    )
+    ) + tuple(restarted)
     paused = tuple(step for step in row.pauses if step in running)
     effects = {}
     if row.effect is not None:

@@ -29,6 +29,9 @@ class Role(StrEnum):
     HEAD = "head"             # head of agency (thủ trưởng)
     INSPECTOR = "inspector"   # provincial inspectorate (Thanh tra tỉnh)
     ADMIN = "admin"           # administrator
+    # the People's Council office / Fatherland Front liaison (Văn phòng HĐND, Ban dân nguyện):
+    # records voter meetings and enters the petitions collected there
+    COUNCIL = "council"
 
 
 class Status(StrEnum):
@@ -94,11 +97,13 @@ class Event(StrEnum):
     START_VERIFICATION = "start_verification"
     HOLD_DIALOGUE = "hold_dialogue"
     EXTEND = "extend"
+    DETERMINE_COMPLEXITY = "determine_complexity"
     SUSPEND = "suspend"
     RESUME = "resume"
     DECIDE = "decide"
     CONCLUDE = "conclude"
     NOTIFY = "notify"
+    RECORD_RECEIPT = "record_receipt"
     TAKE_EFFECT = "take_effect"
     ENFORCE = "enforce"
     HANDLE_CONCLUSION = "handle_conclusion"

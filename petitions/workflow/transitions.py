@@ -44,7 +44,7 @@ __all__ = [
     "rows_for",
 ]
 
-FieldType = Literal["text", "date", "agency", "choice", "case", "user"]
+FieldType = Literal["text", "date", "agency", "choice", "case", "user", "int"]
 
 #: ``stops=ALL``: stop every running deadline of the case
 ALL = "all"
@@ -66,6 +66,9 @@ class FieldSpec:
     required: bool = True
     choices: tuple[tuple[str, str], ...] = ()
     source: str = ""
+    #: bounds of an "int" field, both included
+    min: int | None = None
+    max: int | None = None
 
 
 #: Law on Complaints 02/2011 Art. 11: complaints that are not accepted
@@ -127,6 +130,16 @@ DENUNCIATION_TERMINATION_REASONS: tuple[tuple[str, str], ...] = (
 COMPLEXITY: tuple[tuple[str, str], ...] = (
     ("complex", "Complex"),
     ("very_complex", "Especially complex"),
+)
+
+_ART_3A = "NĐ 124/2020/NĐ-CP, new Art. 3a, added by NĐ 155/2026/NĐ-CP, Art. 2"
+
+#: NĐ 155/2026 (new Art. 3a of NĐ 124/2020): the seven grounds for a complex complaint. The
+#: decree's text could not be read in this review, so the grounds are numbered, not quoted:
+#: the written determination cites the ground in its own words.
+COMPLEXITY_GROUNDS: tuple[tuple[str, str], ...] = tuple(
+    (f"ground_{n}", f"Ground {n} of the seven in Art. 3a (as cited in the written determination)")
+    for n in range(1, 8)
 )
 
 NOTE = FieldSpec("note", "text", "Note", required=False)
@@ -228,6 +241,28 @@ FIRST_TIME_EXPIRED = Guard(
     "first-time time limit has expired.",
     _first_time_expired,
 )
+NOT_YET_COMPLEX = Guard(
+    "not_yet_complex",
+    "This complaint is already recorded as complex.",
+    lambda ctx: not ctx.snapshot.complex,
+)
+RECEIPT_AFTER_DECISION = Guard(
+    "receipt_after_decision",
+    "The complainant cannot have received the decision before it was made.",
+    lambda ctx: ctx.snapshot.decided_on is None or ctx.fields.get("decision_received_on") is None
+    or ctx.fields["decision_received_on"] >= ctx.snapshot.decided_on,
+)
+
+
+def notice_owed(*steps: str) -> Guard:
+    """Offered, and allowed, only while one of these notices is owed (its limit runs)."""
+    return Guard(
+        "notice_owed",
+        "No notice is owed on this case now.",
+        lambda ctx: any(step in ctx.snapshot.deadlines for step in steps),
+    )
+
+
 WAS_SUSPENDED = Guard(
     "was_suspended",
     "Only a suspended case can be resumed.",
@@ -243,7 +278,9 @@ class Start:
     """Start the deadline of ``step``, counted from the act date or the receipt date."""
 
     step: str
-    since: Literal["act", "received"] = "act"
+    since: Literal["act", "received", "decision_received"] = "act"
+    #: when the step already runs, count it again from the new start (not a second row)
+    restart: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,12 +308,16 @@ class Transition:
     starts: tuple[Start, ...] = ()
     stops: tuple[str, ...] | Literal["all"] = ()
     checks: tuple[str, ...] = ()
+    #: (step, field): checked like ``checks``, only when the officer set that field
+    checks_when: tuple[tuple[str, str], ...] = ()
     pauses: tuple[str, ...] = ()
     recomputes: tuple[str, ...] = ()
     sets: tuple[tuple[str, Any], ...] = ()
     effect: tuple[str, str | None] | None = None
     public: bool = True
     any_agency: bool = False
+    #: offered (as a button) only when this guard holds on the case alone
+    offer_if: Guard | None = None
 
     def applies_to(self, kind: Kind, second_time: bool) -> bool:
         return kind in self.kinds and self.second_time in (None, second_time)
@@ -312,6 +353,16 @@ DENUNCIATION_RESOLUTION = (Step.DENUNCIATION_RESOLUTION,)
 _TT05 = "TT 05/2021/TT-TTCP (letter handling) [open]"
 _LC = "Law on Complaints 02/2011/QH13"
 _LD = "Law on Denunciations 25/2018/QH14"
+
+#: NĐ 20/2008's 5 working days apply to feedback on an administrative regulation only
+REGULATION_FEEDBACK = FieldSpec(
+    "regulation_feedback", "choice", "Feedback on an administrative regulation (NĐ 20/2008/NĐ-CP)",
+    required=False, choices=(("yes", "Yes: forwarded within 5 working days of receipt (NĐ 20/2008/NĐ-CP)"),),
+    source="NĐ 20/2008/NĐ-CP, Art. 9(1)(d)")
+DECISION_RECEIVED = "decision_received_on"
+_NOTICE_155 = "NĐ 124/2020/NĐ-CP, Art. 28b, added by NĐ 155/2026/NĐ-CP, Art. 12"
+COMPLAINT_NOTICE_OWED = notice_owed(Step.COMPLAINT_PROCEDURE_NOTICE)
+CONCLUSION_NOTICE_OWED = notice_owed(Step.DENUNCIATION_CONCLUSION_NOTICE)
 
 LETTER_HANDLING: tuple[Transition, ...] = (
     Transition(
@@ -359,7 +410,10 @@ LETTER_HANDLING: tuple[Transition, ...] = (
         (K.DENUNCIATION,), (S.RECEIVED,), E.EXTEND, None, HEAD,
         "Extend the initial processing to 10 working days (checking at several places)",
         f"{_LD}, Art. 24(1)",
-        guards=(NOT_SEVERAL_PLACES,), fields=(REASON_TEXT,),
+        guards=(NOT_SEVERAL_PLACES,),
+        fields=(REASON_TEXT,
+                FieldSpec("days", "int", "Length decided, in working days (8 to 10; 10 when empty)",
+                          required=False, min=8, max=10, source=f"{_LD}, Art. 24(1)")),
         sets=(("several_places", True),), recomputes=(Step.DENUNCIATION_PROCESSING,),
         public=False,
     ),
@@ -376,8 +430,10 @@ LETTER_HANDLING: tuple[Transition, ...] = (
     ),
     Transition(
         (K.PETITION,), (S.RECEIVED,), E.FORWARD, S.FORWARDED, DESK,
-        "Forward to the competent body", "NĐ 20/2008/NĐ-CP, Art. 9(1)(d)",
-        fields=(AGENCY, NOTE), checks=(Step.PETITION_FORWARDING,), stops=ALL,
+        "Forward to the competent body",
+        f"{_TT05}; NĐ 20/2008/NĐ-CP, Art. 9(1)(d) for feedback on an administrative regulation",
+        fields=(AGENCY, REGULATION_FEEDBACK, NOTE),
+        checks_when=((Step.PETITION_FORWARDING, "regulation_feedback"),), stops=ALL,
         effect=("forward_to", "agency"),
     ),
     Transition(
@@ -445,18 +501,31 @@ COMPLAINT: tuple[Transition, ...] = (
         second_time=True, guards=(DIALOGUE_HELD,),
         fields=(FieldSpec("outcome", "choice", "Outcome", choices=VERDICTS),
                 FieldSpec("decision_no", "text", "Decision number")),
+        starts=(Start(Step.COMPLAINT2_DECISION_NOTICE),),
         stops=(Step.COMPLAINT2_RESOLUTION,), sets=(("decided_on", ACT_DATE),),
     ),
     Transition(
         (K.COMPLAINT,), (S.DECIDED,), E.NOTIFY, S.NOTIFIED, ANYONE,
-        "Send the decision to the complainant and the parties", f"{_LC}, Art. 32",
-        second_time=False, fields=(NOTE,),
-        starts=(Start(Step.COMPLAINT2_FILING),), stops=(Step.COMPLAINT_DECISION_NOTICE,),
+        "Send the decision to the complainant and the parties", f"{_LC}, Art. 32 and 33",
+        second_time=False, guards=(RECEIPT_AFTER_DECISION,),
+        fields=(FieldSpec(DECISION_RECEIVED, "date", "Day the complainant received the decision (if known)",
+                          required=False, source=f"{_LC}, Art. 33"), NOTE),
+        starts=(Start(Step.COMPLAINT2_FILING, since="decision_received"),),
+        stops=(Step.COMPLAINT_DECISION_NOTICE,),
+    ),
+    Transition(
+        (K.COMPLAINT,), (S.NOTIFIED,), E.RECORD_RECEIPT, None, ANYONE,
+        "Record the day the complainant received the decision (the second-time filing period "
+        "counts from it)", f"{_LC}, Art. 33",
+        second_time=False, guards=(RECEIPT_AFTER_DECISION,),
+        fields=(FieldSpec(DECISION_RECEIVED, "date", "Day the complainant received the decision",
+                          source=f"{_LC}, Art. 33"), NOTE),
+        starts=(Start(Step.COMPLAINT2_FILING, since="decision_received", restart=True),),
     ),
     Transition(
         (K.COMPLAINT,), (S.DECIDED,), E.NOTIFY, S.NOTIFIED, ANYONE,
-        "Send the second-time decision to the complainant and the parties", _LC,
-        second_time=True, fields=(NOTE,),
+        "Send the second-time decision to the complainant and the parties", f"{_LC}, Art. 41",
+        second_time=True, fields=(NOTE,), stops=(Step.COMPLAINT2_DECISION_NOTICE,),
     ),
     Transition(
         (K.COMPLAINT,), (S.NOTIFIED,), E.TAKE_EFFECT, S.IN_EFFECT, WORK,
@@ -490,10 +559,19 @@ COMPLAINT: tuple[Transition, ...] = (
         fields=(FieldSpec("court", "text", "Court"), NOTE), stops=ALL,
     ),
     Transition(
+        (K.COMPLAINT,), COMPLAINT_RUNNING, E.DETERMINE_COMPLEXITY, None, HEAD,
+        "Determine in writing that the complaint is complex (the longer limit runs)", _ART_3A,
+        guards=(NOT_YET_COMPLEX,),
+        fields=(FieldSpec("ground", "choice", "Ground", choices=COMPLEXITY_GROUNDS, source=_ART_3A),
+                FieldSpec("document", "text", "Written determination (number)"), NOTE),
+        recomputes=COMPLAINT_RESOLUTION,
+    ),
+    Transition(
         (K.COMPLAINT,), COMPLAINT_RUNNING, E.SUSPEND, S.SUSPENDED, HEAD,
         "Suspend the resolution (time suspended is not counted)",
         "NĐ 155/2026 amending NĐ 124/2020, Art. 28b [open]",
         fields=(REASON_TEXT,), pauses=COMPLAINT_RESOLUTION,
+        starts=(Start(Step.COMPLAINT_PROCEDURE_NOTICE),),
         sets=(("status_before_suspension", CURRENT_STATUS), ("suspended_since", ACT_DATE)),
     ),
     Transition(
@@ -501,6 +579,13 @@ COMPLAINT: tuple[Transition, ...] = (
         "Resume the resolution: the remaining time runs from today",
         "NĐ 155/2026 amending NĐ 124/2020, Art. 28b [open]",
         guards=(WAS_SUSPENDED,), fields=(NOTE,), recomputes=COMPLAINT_RESOLUTION,
+        starts=(Start(Step.COMPLAINT_PROCEDURE_NOTICE),),
+    ),
+    Transition(
+        (K.COMPLAINT,), (*COMPLAINT_RUNNING, S.SUSPENDED, S.TERMINATED), E.NOTIFY, None, ANYONE,
+        "Send the decision to suspend, resume or terminate to the complainant and the parties",
+        _NOTICE_155, guards=(COMPLAINT_NOTICE_OWED,), offer_if=COMPLAINT_NOTICE_OWED,
+        fields=(NOTE,), stops=(Step.COMPLAINT_PROCEDURE_NOTICE,),
     ),
     Transition(
         (K.COMPLAINT,), (*COMPLAINT_RUNNING, S.SUSPENDED), E.WITHDRAW, None, ANYONE,
@@ -510,10 +595,10 @@ COMPLAINT: tuple[Transition, ...] = (
     ),
     Transition(
         (K.COMPLAINT,), (*COMPLAINT_RUNNING, S.SUSPENDED), E.TERMINATE, S.TERMINATED, HEAD,
-        "Terminate the resolution (đình chỉ)", _LC,
+        "Terminate the resolution (đình chỉ)", f"{_LC}; {_NOTICE_155}",
         guards=(WITHDRAWAL_RECORDED,),
         fields=(FieldSpec("reason", "choice", "Reason", choices=COMPLAINT_TERMINATION_REASONS), NOTE),
-        stops=ALL,
+        stops=ALL, starts=(Start(Step.COMPLAINT_PROCEDURE_NOTICE),),
     ),
 )
 
@@ -539,19 +624,29 @@ DENUNCIATION: tuple[Transition, ...] = (
         "Extend the resolution by up to 30 days, by written decision", f"{_LD}, Art. 30",
         guards=(EXTENSIONS_LEFT,),
         fields=(FieldSpec("complexity", "choice", "Complexity", choices=COMPLEXITY),
+                FieldSpec("days", "int", "Length of the extension decided, in days (1 to 30; 30 when empty)",
+                          required=False, min=1, max=30, source=f"{_LD}, Art. 30"),
                 FieldSpec("decision_no", "text", "Extension decision number")),
         sets=(("extensions_used", INCREMENT),), recomputes=(Step.DENUNCIATION_RESOLUTION,),
     ),
     Transition(
         (K.DENUNCIATION,), (S.UNDER_VERIFICATION,), E.CONCLUDE, S.CONCLUDED, HEAD,
-        "Conclude on the content of the denunciation", f"{_LD}, Art. 30",
+        "Conclude on the content of the denunciation", f"{_LD}, Art. 30, 35 and 36",
         fields=(FieldSpec("outcome", "choice", "Outcome", choices=VERDICTS),
                 FieldSpec("decision_no", "text", "Conclusion number")),
+        starts=(Start(Step.DENUNCIATION_CONCLUSION_NOTICE), Start(Step.DENUNCIATION_CONCLUSION_HANDLING)),
         stops=(Step.DENUNCIATION_RESOLUTION,), sets=(("decided_on", ACT_DATE),),
     ),
     Transition(
         (K.DENUNCIATION,), (S.CONCLUDED,), E.HANDLE_CONCLUSION, S.CONCLUSION_HANDLED, HEAD,
-        "Record the handling of the conclusion", _LD, fields=(NOTE,),
+        "Record the handling of the conclusion", f"{_LD}, Art. 36", fields=(NOTE,),
+        stops=(Step.DENUNCIATION_CONCLUSION_HANDLING,),
+    ),
+    Transition(
+        (K.DENUNCIATION,), (S.CONCLUDED, S.CONCLUSION_HANDLED, S.PUBLISHED), E.NOTIFY, None, ANYONE,
+        "Send the conclusion to the accused and their agency, and notify the denouncer", f"{_LD}, Art. 35",
+        guards=(CONCLUSION_NOTICE_OWED,), offer_if=CONCLUSION_NOTICE_OWED,
+        fields=(NOTE,), stops=(Step.DENUNCIATION_CONCLUSION_NOTICE,),
     ),
     Transition(
         (K.DENUNCIATION,), (S.CONCLUSION_HANDLED,), E.PUBLISH, S.PUBLISHED, ANYONE,
@@ -617,6 +712,14 @@ VOTER_PETITION: tuple[Transition, ...] = (
         (K.VOTER_PETITION,), (S.RECEIVED,), E.CONSOLIDATE, S.CONSOLIDATED, HEAD,
         "Consolidate with the petitions of the session (People's Council standing committee)",
         _QD33, fields=(FieldSpec("session", "text", "Session"), NOTE), public=False,
+    ),
+    Transition(
+        # the same petition raised at several meetings is answered once: the others are
+        # merged into it (their meeting is listed on its page; no deadline of their own)
+        (K.VOTER_PETITION,), (S.RECEIVED, S.CONSOLIDATED), E.ATTACH, S.ATTACHED, HEAD,
+        "Merge into the same petition raised at another meeting", _QD33,
+        fields=(FieldSpec("case", "case", "The petition it repeats (tracking code)"), NOTE), stops=ALL,
+        effect=("attach_to", "case"), public=False,
     ),
     Transition(
         (K.VOTER_PETITION,), (S.CONSOLIDATED, S.CARRIED_OVER), E.ASSIGN, S.ASSIGNED, HEAD,

@@ -31,7 +31,7 @@ def due(step: str, start: date, **kw) -> date:
 def test_deadlines_default_table_covers_every_step_with_a_source():
     assert {r.step for r in DEFAULT_RULES} == set(Step)
     for rule in DEFAULT_RULES:
-        assert rule.source and rule.label and rule.status in ("law", "2026", "open")
+        assert rule.source and rule.label and rule.status in ("law", "2026", "unread", "open")
     assert select_rule(Step.PETITION_ANSWER, date(2026, 7, 1)).status == "open"
     assert select_rule(Step.VOTER_PETITION_ANSWER, date(2026, 7, 1)).status == "open"
 
@@ -261,8 +261,8 @@ def test_deadlines_unknown_step_raises():
 def test_deadlines_explain_cites_the_source():
     lines = compute_due(Step.COMPLAINT_ACCEPTANCE, date(2026, 7, 1), calendar=CAL).explain()
     assert lines[0].startswith("Accept or refuse a complaint")
-    assert "NĐ 155/2026" in lines[1] and "official gazette" in lines[1]
-    assert "2026-07-01" in lines[2]
+    assert "NĐ 155/2026" in lines[1] and "official gazette" in lines[2]
+    assert "2026-07-01" in lines[4]
     assert lines[-1] == "Due: end of 2026-07-10."
     open_rule = compute_due(Step.PETITION_ANSWER, date(2026, 7, 1), calendar=CAL).explain()
-    assert "provincial setting, not set by law" in open_rule[1]
+    assert "provincial setting, not set by law" in open_rule[2]

@@ -138,7 +138,9 @@ def test_engine_second_time_decision_requires_dialogue():
     with pytest.raises(FieldError, match="must be one of: correct, partly_correct, wrong"):
         act(snap, Event.DECIDE, date(2026, 8, 3), outcome="uphold", decision_no="1")
     snap, d = act(snap, Event.DECIDE, date(2026, 8, 3), outcome="partly_correct", decision_no="1")
-    assert d.stop_deadlines == (Step.COMPLAINT2_RESOLUTION,) and snap.deadlines == {}
+    assert d.stop_deadlines == (Step.COMPLAINT2_RESOLUTION,)
+    # the second-time decision is sent within 7 working days (Art. 41): Mon 3/8 -> 4,5,6,7,10,11,12
+    assert dict(snap.deadlines) == {Step.COMPLAINT2_DECISION_NOTICE: (date(2026, 8, 3), date(2026, 8, 12))}
     # no second-time escalation from a second-time case
     snap, _ = act(snap, Event.NOTIFY, date(2026, 8, 4))
     with pytest.raises(EventNotAllowed):
@@ -202,7 +204,10 @@ def test_engine_withdrawal_and_termination():
     snap, d = act(snap, Event.WITHDRAW, date(2026, 7, 4), DESK, withdrawn_on="2026-07-03")
     assert snap.status == Status.ACCEPTED and snap.withdrawal_received
     snap, d = act(snap, Event.TERMINATE, date(2026, 7, 5), reason="withdrawn")
-    assert snap.status == Status.TERMINATED and snap.deadlines == {}
+    # every limit stops; the termination must be sent within 3 working days (NĐ 155/2026):
+    # Sun 5/7 -> 6, 7, 8 -> Wed 8/7
+    assert snap.status == Status.TERMINATED
+    assert dict(snap.deadlines) == {Step.COMPLAINT_PROCEDURE_NOTICE: (date(2026, 7, 5), date(2026, 7, 8))}
 
 
 def test_engine_denunciation_whole_route_with_extensions():
@@ -219,21 +224,26 @@ def test_engine_denunciation_whole_route_with_extensions():
     assert d.to_status == Status.ACCEPTED and d.stop_deadlines == (Step.DENUNCIATION_ACCEPTANCE_NOTICE,)
     snap, _ = act(snap, Event.START_VERIFICATION, date(2026, 7, 7), HANDLER)
     # first extension, complex: 60 days = Sun 30/8 -> 31/8, 1/9, 2/9 off -> Thu 3/9
-    snap, d = act(snap, Event.EXTEND, date(2026, 7, 25), complexity="complex", decision_no="5/QĐ")
+    snap, d = act(snap, Event.EXTEND, date(2026, 7, 25), complexity="complex", days=30, decision_no="5/QĐ")
     assert snap.extensions_used == 1 and snap.deadlines[Step.DENUNCIATION_RESOLUTION][1] == date(2026, 9, 3)
     # a complex case allows one extension only
     with pytest.raises(GuardFailed, match="cannot be extended again"):
-        act(snap, Event.EXTEND, date(2026, 8, 25), complexity="complex", decision_no="6/QĐ")
+        act(snap, Event.EXTEND, date(2026, 8, 25), complexity="complex", days=30, decision_no="6/QĐ")
     # especially complex: a second one: 90 days: 30 to 31/7, 31 to 31/8, 29 -> Tue 29/9
-    snap, d = act(snap, Event.EXTEND, date(2026, 8, 25), complexity="very_complex", decision_no="6/QĐ")
+    snap, d = act(snap, Event.EXTEND, date(2026, 8, 25), complexity="very_complex", days=30, decision_no="6/QĐ")
     assert snap.very_complex and snap.deadlines[Step.DENUNCIATION_RESOLUTION][1] == date(2026, 9, 29)
     assert "2 extension(s)" in d.recomputed_deadlines[0][1].explain()[0]
     # a third is refused
     with pytest.raises(GuardFailed, match="cannot be extended again"):
-        act(snap, Event.EXTEND, date(2026, 9, 20), complexity="very_complex", decision_no="7/QĐ")
+        act(snap, Event.EXTEND, date(2026, 9, 20), complexity="very_complex", days=30, decision_no="7/QĐ")
     snap, d = act(snap, Event.CONCLUDE, date(2026, 9, 25), outcome="partly_correct", decision_no="9/KL")
-    assert snap.deadlines == {}
+    # concluded Fri 25/9: sent within 5 working days (Art. 35): 28, 29, 30/9, 1, 2/10 -> Fri 2/10;
+    # acted on within 7 (Art. 36): ..., 5, 6/10 -> Tue 6/10
+    assert snap.deadlines == {Step.DENUNCIATION_CONCLUSION_NOTICE: (date(2026, 9, 25), date(2026, 10, 2)),
+                              Step.DENUNCIATION_CONCLUSION_HANDLING: (date(2026, 9, 25), date(2026, 10, 6))}
     snap, _ = act(snap, Event.HANDLE_CONCLUSION, date(2026, 9, 28))
+    snap, d = act(snap, Event.NOTIFY, date(2026, 9, 28), DESK)
+    assert d.stop_deadlines == (Step.DENUNCIATION_CONCLUSION_NOTICE,) and snap.deadlines == {}
     snap, _ = act(snap, Event.PUBLISH, date(2026, 9, 29), DESK)
     snap, _ = act(snap, Event.CLOSE, date(2026, 9, 30), HANDLER)
     assert snap.status == Status.CLOSED
@@ -275,8 +285,10 @@ def test_engine_forwarding_is_checked_against_receipt():
     assert d.effects == {"forward_to": "Công an tỉnh"}
     _, d = act(snap, Event.FORWARD, date(2026, 5, 5), DESK, agency="Công an tỉnh")
     assert d.checked_deadlines[0][2] is False
-    # petitions: NĐ 20/2008 Art. 9(1)(d), same 5 working days
-    _, d = act(received(Kind.PETITION, on=date(2026, 4, 22)), Event.FORWARD, date(2026, 5, 4), DESK, agency=7)
+    # petitions: NĐ 20/2008 Art. 9(1)(d)'s 5 working days only for feedback on an
+    # administrative regulation (see test_engine_petition_forwarding_scope)
+    _, d = act(received(Kind.PETITION, on=date(2026, 4, 22)), Event.FORWARD, date(2026, 5, 4), DESK, agency=7,
+               regulation_feedback="yes")
     assert d.checked_deadlines[0][0] == Step.PETITION_FORWARDING and d.effects == {"forward_to": 7}
 
 

@@ -28,6 +28,8 @@ SAMPLE = {"text": "x", "date": date(2026, 10, 1), "agency": "Sở Tư pháp", "c
 
 
 def sample(spec: FieldSpec):
+    if spec.type == "int":
+        return spec.max
     return spec.choices[0][0] if spec.type == "choice" else SAMPLE[spec.type]
 
 

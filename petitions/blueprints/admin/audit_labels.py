@@ -53,6 +53,7 @@ ACTIONS = {
     "set_retention": _l("Retention period changed"),
     "privacy_anonymise": _l("Expired personal data anonymised"),
     "privacy_export": _l("A filer's data exported on request"),
+    "privacy_lookup": _l("A filer's letters looked up on request"),
 }
 
 OBJECTS = {

@@ -82,9 +82,16 @@ def set_retention():
 def filer_data():
     """Find a filer's cases by ID number (a POST: the number never goes into a URL or a log)."""
     form = FilerForm()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and not form.reference.data:
+        # who filed what, denunciations included, is learnt here: never without a reason
+        form.reference.errors = [_("Give the reference of the filer's request (for example its date and number).")]
+        valid = False
+    if not valid:
         return _render(status=422, filer_form=form)
     found = retention.filer_data(form.id_number.data)
+    retention.record_lookup(form.id_number.data, current_user, form.reference.data)
+    db.session.commit()
     return _render(filer_form=form, found=found)
 
 

@@ -21,8 +21,10 @@ from ... import labels
 from ...extensions import db
 from ...models import AuditLog, CalendarOverride, DeadlineSetting, User
 from ...services.calendar import (
-    editable_steps, get_calendar, get_rules, remove_calendar_day, set_calendar_day, set_deadline_setting,
+    editable_steps, follows_unenacted, get_calendar, get_rules, remove_calendar_day, set_calendar_day,
+    set_deadline_setting,
 )
+from ...workflow import calendar_decisions
 from ...services.workflow import recompute_due_dates
 from ...web import local_today
 from ...workflow.calendar import SATURDAY, SUNDAY
@@ -35,11 +37,13 @@ AUDIT_ROWS = 200
 STATUS_BADGES = {
     "law": _l("law"),
     "2026": _l("2025-2026 amendment"),
+    "unread": _l("law, article not read"),
     "open": _l("provincial setting"),
 }
 STATUS_HELP = {
     "law": _l("Read in the law's text as enacted."),
     "2026": _l("From the 2025-2026 amendments, read in secondary copies: check against the official gazette."),
+    "unread": _l("The period as reported: the article's text could not be read in this review; check it against the law."),
     "open": _l("Not set by law: a provincial setting an administrator may change."),
 }
 UNIT_NAMES = {"working": _l("working days"), "calendar": _l("calendar days")}
@@ -129,9 +133,10 @@ def year_days(year: int) -> list[dict]:
         weekend = d.weekday() >= 5
         decision = decisions.get(d)
         holiday = reason is not None and reason not in (SATURDAY, SUNDAY)
-        if decision or holiday or (weekend and reason is None):
+        unenacted = calendar_decisions.unenacted_for(d)
+        if decision or holiday or unenacted or (weekend and reason is None):
             rows.append({"day": d, "weekday": format_date(d, "EEEE"), "working": reason is None,
-                         "weekend": weekend, "decision": decision,
+                         "weekend": weekend, "decision": decision, "unenacted": unenacted,
                          "package": names.get(d) or (reason if holiday and not decision else None)})
         d += timedelta(days=1)
     return rows
@@ -149,7 +154,16 @@ def _render_calendar(year: int, *, day_form=None, recompute_form=None, error=Non
         day_form = CalendarDayForm(formdata=None)
     return _render("admin/calendar.html", status, year=year, days=year_days(year), day_form=day_form,
                    recompute_form=recompute_form or RecomputeForm(formdata=None, back="calendar"),
-                   error=error, day_kinds=DAY_KIND_NAMES, first_year=FIRST_DAY.year, last_year=LAST_DAY.year)
+                   error=error, day_kinds=DAY_KIND_NAMES, first_year=FIRST_DAY.year, last_year=LAST_DAY.year,
+                   follows_unenacted=follows_unenacted(), data_version=calendar_decisions.DATA_VERSION,
+                   note_text=_note_text)
+
+
+def _note_text(note: str) -> str:
+    """A shipped decision's note in the reader's language; an administrator's as written."""
+    if str(get_locale()).startswith("vi"):
+        return calendar_decisions.NOTES_VI.get(note, note)
+    return note
 
 
 @bp.get("/calendar")
@@ -337,3 +351,11 @@ def alerts():
     cfg = current_app.config
     return render_template("admin/alerts.html", ladder=cfg["ALERT_LADDER"], failed=failed, waiting=waiting,
                            redis_up=redis_ok(max_age=0), form=form, cfg=cfg)
+
+
+@bp.app_template_filter("delivery_error")
+def delivery_error(text, note):
+    """A mail server's error as the administrator sees it: no recipient address, no filer
+    (services/alerts.error_text), also for rows written before errors were cleaned."""
+    from ...services.alerts import error_text
+    return error_text(text, note)

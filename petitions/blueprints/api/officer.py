@@ -45,7 +45,7 @@ def _deadline(d) -> dict:
             "completed_on": _iso(d.completed_on), "paused_on": _iso(d.paused_on),
             "on_time": d.on_time, "overdue": d.completed_on is None and d.paused_on is None
             and d.due_on < local_today(),
-            "explanation": [labels.tr_message(line) for line in (d.explanation or [])]}
+            "explanation": labels.explain(d.explanation)}
 
 
 def _summary(case: Case, next_due, user) -> dict:
@@ -58,11 +58,11 @@ def _summary(case: Case, next_due, user) -> dict:
 def _detail(case: Case, user) -> dict:
     out = _summary(case, case.running_deadline.due_on if case.running_deadline else None, user)
     out.update({
-        "content": shown_text(case.content, case, user), "respondent": case.respondent, "channel": case.channel,
+        "content": shown_text(case.content, case, user), "respondent": shown_text(case.respondent, case, user), "channel": case.channel,
         "handler": case.handler.username if case.handler else None, "outcome": case.outcome,
         "deadlines": [_deadline(d) for d in case.deadlines],
         "events": [{"event": e.event, "date": _iso(e.acted_on), "from_status": e.from_status,
-                    "to_status": e.to_status, "note": e.note, "actor": e.actor.username if e.actor else None}
+                    "to_status": e.to_status, "note": shown_text(e.note, case, user), "actor": e.actor.username if e.actor else None}
                    for e in case.events],
         "actions": [{"event": r.event.value, "label": labels.tr(r.label), "source": labels.tr(r.source),
                      "fields": [{"name": f.name, "type": f.type, "label": labels.tr(f.label),

@@ -110,7 +110,8 @@ def get_case(code: str):
     if case is None:
         security.record_failed_lookup()
         return jsonify({"errors": {"_": [_("No letter matches this tracking code and access key.")]}}), 404
-    return jsonify(_json_dates(public_view(case)))
+    # the rating block is the status page's (the OpenAPI document describes the rest)
+    return jsonify(_json_dates({k: v for k, v in public_view(case).items() if k != "rating"}))
 
 
 @bp.get("/openapi.json")

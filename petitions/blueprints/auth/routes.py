@@ -72,6 +72,13 @@ class EmptyForm(FlaskForm):
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
+    return _home()
+
+
+def _home() -> str:
+    """Where an officer lands: the work queue; the People's Council office its voter meetings."""
+    if current_user.is_authenticated and current_user.council_office_only:
+        return url_for("voters.list_meetings")
     return url_for("reception.queue")
 
 
@@ -165,7 +172,7 @@ def _session_guard():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("reception.queue"))
+        return redirect(_home())
     form = LoginForm()
     status = 200
     if form.validate_on_submit():

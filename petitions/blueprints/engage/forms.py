@@ -27,8 +27,13 @@ def _int_or_none(value):
 
 
 class SessionForm(FlaskForm):
-    chair = SelectField(_l("Chaired by (head of agency)"), coerce=_int_or_none,
-                        validators=[DataRequired(message=_l("Choose the head who chairs the session."))])
+    chair = SelectField(_l("Chaired by"), coerce=_int_or_none,
+                        validators=[DataRequired(message=_l("Choose who chairs the session."))])
+    # a deputy chairs on the head's written authority (the session counts for that head)
+    authorised_by = SelectField(_l("On the authority of (when a deputy chairs)"), coerce=_int_or_none,
+                                validators=[Optional()])
+    authorisation = StringField(_l("Written authorisation (number and date)"), filters=[_strip],
+                                validators=[Length(max=300)])
     held_on = DateField(_l("Date"), validators=[DataRequired(message=_l("Enter the date."))])
     kind = SelectField(_l("Kind of session"), choices=list(SESSION_KINDS.items()))
     mode = SelectField(_l("How"), choices=list(SESSION_MODES.items()))
@@ -105,6 +110,8 @@ class DoneForm(FlaskForm):
 class CommitmentEntry(SubForm):
     text = StringField(_l("Commitment"), filters=[_strip], validators=[Length(max=2000)])
     due_on = DateField(_l("Due on"), validators=[Optional()])
+    owner = SelectField(_l("Officer responsible"), coerce=_int_or_none, validate_choice=False,
+                        validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -113,6 +120,9 @@ class CommitmentEntry(SubForm):
             ok = False
         if self.due_on.data and not self.text.data:
             self.text.errors = list(self.text.errors) + [_l("Write the commitment.")]
+            ok = False
+        if self.text.data and not self.owner.data:
+            self.owner.errors = list(self.owner.errors) + [_l("Choose the officer responsible.")]
             ok = False
         return ok
 
@@ -133,6 +143,16 @@ class CommitmentForm(FlaskForm):
     commitment_text = StringField(_l("Commitment"), filters=[_strip],
                                   validators=[DataRequired(message=REQUIRED), Length(max=2000)])
     commitment_due_on = DateField(_l("Due on"), validators=[DataRequired(message=_l("Enter the due date."))])
+    commitment_owner = SelectField(_l("Officer responsible"), coerce=_int_or_none,
+                                   validators=[DataRequired(message=_l("Choose the officer responsible."))])
+
+
+class CommitmentDoneForm(FlaskForm):
+    """A commitment kept: what was done, and when."""
+
+    result = TextAreaField(_l("Result: what was done"), filters=[_strip],
+                           validators=[DataRequired(message=_l("Say what was done.")), Length(max=5000)])
+    done_on = DateField(_l("Done on"), validators=[DataRequired(message=_l("Enter the date it was done."))])
 
 
 class PeriodForm(FlaskForm):

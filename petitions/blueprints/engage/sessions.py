@@ -34,7 +34,11 @@ def new_session():
     check_access(agency.id, record=True)
     form = SessionForm()
     heads = heads_of(agency.id)
-    form.chair.choices = [(h.id, h.full_name) for h in heads]
+    head_ids = {h.id for h in heads}
+    # the heads first; then the other officers of the agency, who chair on a head's authority
+    form.chair.choices = [(h.id, h.full_name) for h in heads] + [
+        (u.id, _("%(name)s (on authority)", name=u.full_name)) for u in officers_of(agency.id) if u.id not in head_ids]
+    form.authorised_by.choices = [("", _("Nobody: a head chairs in person"))] + [(h.id, h.full_name) for h in heads]
     if request.method == "GET":
         form.held_on.data = local_today()
     status = 200
@@ -42,7 +46,10 @@ def new_session():
         try:
             row = schedule_session(current_user, agency, chair=db.session.get(User, form.chair.data),
                                    held_on=form.held_on.data, kind=form.kind.data, mode=form.mode.data,
-                                   place=form.place.data, notes=form.notes.data)
+                                   place=form.place.data, notes=form.notes.data,
+                                   authorised_by=db.session.get(User, form.authorised_by.data)
+                                   if form.authorised_by.data else None,
+                                   authorisation=form.authorisation.data)
         except EngagementError as error:
             db.session.rollback()
             _form_error(form, error)

@@ -43,8 +43,8 @@ class ScopeForm(FlaskForm):
     period = SelectField(_l("Reporting period"), choices=[(k, PERIOD_LABELS[k]) for k in (*PERIOD_KINDS, "custom")],
                          validators=[Optional()], validate_choice=False)
     year = SelectField(_l("Report year"), validators=[Optional()], validate_choice=False)
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("To"), validators=[Optional()])
+    date_from = DateField(_l("From date"), validators=[Optional()])
+    date_to = DateField(_l("To date"), validators=[Optional()])
     agency = SelectField(_l("Agency"), validators=[Optional()], validate_choice=False)
     only = BooleanField(_l("This agency only, not the agencies under it"))
     commune = SelectField(_l("Commune"), validators=[Optional()], validate_choice=False)

@@ -26,7 +26,9 @@ from ...services.verification import redact
 from . import bp
 
 PAGE = 100
-CONTEXTS = {"case_page": _l("case page"), "attachment": _l("attachment opened")}
+CONTEXTS = {"case_page": _l("case page"), "attachment": _l("attachment opened"),
+            "data_export": _l("filer's data exported on request"),
+            "filer_lookup": _l("filer's letters looked up on request")}
 
 
 @dataclass

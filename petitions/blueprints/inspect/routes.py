@@ -80,8 +80,10 @@ def _quick_periods(sel):
     return out
 
 
-def _chart(title: str, svg: str) -> dict:
-    return {"title": title, "svg": Markup(svg)}
+def _chart(title: str, svg: str, head: list | None = None, rows: list | None = None) -> dict:
+    """A chart and its table of numbers (head: column names; rows: (label, link or None,
+    values)): the page shows the table beside the image, and the links live there."""
+    return {"title": title, "svg": Markup(svg), "head": head or [], "rows": rows or []}
 
 
 def _quarter_label(q) -> str:
@@ -116,14 +118,16 @@ def _overdue_chart(rows, args) -> str:
     return _chart(title, charts.horizontal_bars(
         bars, [letters, cases], title=title,
         desc=desc or _("No agency has open overdue letters or cases."), ident="chart-overdue",
-        no_data=_("No agency has open overdue letters or cases.")))
+        no_data=_("No agency has open overdue letters or cases.")),
+        [_("Agency"), letters, cases], [(b.label, b.href, b.values) for b in bars])
 
 
 def _ages_chart(ages, as_of) -> str:
     title = _("Age of the cases not closed on %(day)s, by date received", day=as_of.strftime("%d/%m/%Y"))
     return _chart(title, charts.histogram(
         ages, title=title, desc="; ".join(f"{label}: {n}" for label, n in ages), ident="chart-ages",
-        no_data=_("No open cases.")))
+        no_data=_("No open cases.")), [_("Date received"), _("Cases not closed")],
+        [(label, None, [n]) for label, n in ages])
 
 
 @bp.get("/cases")

@@ -1,7 +1,10 @@
 """Health and metrics for monitoring (docs/operations.md).
 
-``/healthz`` answers 200 when the database and Redis both answer, 503 otherwise, as JSON
-(no personal data, no secrets): a load balancer takes a web machine out on 503.
+``/healthz`` answers 200 when the database and Redis both answer and the Vietnamese catalogue
+is there, 503 otherwise, as JSON (no personal data, no secrets): a load balancer takes a web
+machine out on 503. It also says whether the document service has what it needs (LibreOffice
+and the project's fonts; a cheap look, no conversion: ``flask documents check`` converts); that
+alone does not make it 503, since documents are still issued as DOCX without it.
 
 ``/metrics`` is Prometheus' text format: queue lengths, failed jobs, the last sweep's time
 and duration, open and overdue cases. It is served to loopback only (a Prometheus agent on
@@ -51,8 +54,13 @@ def healthz():
     started = time.perf_counter()
     database, db_detail = _database_ok()
     redis, redis_detail = _redis_ok()
-    ok = database and redis
+    from ...catalogues import health as catalogue_health
+    from ...services.documents.check import ready as documents_ready
+    translations, translations_detail = catalogue_health(current_app)
+    ok = database and redis and translations
     body = {"status": "ok" if ok else "unavailable", "database": db_detail, "redis": redis_detail,
+            "translations": translations_detail,
+            "documents": documents_ready(current_app.config.get("DOCUMENTS_SOFFICE", "soffice"))[1],
             "seconds": round(time.perf_counter() - started, 4)}
     response = jsonify(body)
     response.status_code = 200 if ok else 503

@@ -3,18 +3,16 @@ and the days not counted. No sign-in; it changes nothing, so it is a GET form.""
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 
-import holidays
 from flask import render_template, request
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from ...security import BaseForm as FlaskForm
 from ... import labels
+from ...explain import day_reason, due_lines
 from ...services.calendar import compute_due
 from ...web import local_today
 from ...workflow.deadlines import STATUS_LABELS, UNIT_LABELS, VARIANT_LABELS, DeadlineError, Step
@@ -59,6 +57,18 @@ class DeadlineForm(FlaskForm):
         _l("Number of extensions"), default=0,
         validators=[Optional(), NumberRange(min=0, max=9, message=_l("Enter a number from 0 to 9."))])
     received = DayField(_l("Date the letter was received (optional)"), validators=[Optional(), in_calendar])
+    several_places = BooleanField(_l("Checking at several places (denunciation: up to 10 working days)"))
+    several_places_days = IntegerField(
+        _l("Length decided for checking at several places (working days)"),
+        validators=[Optional(), NumberRange(min=8, max=10, message=_l("Enter a number from 8 to 10."))])
+    extension_days = StringField(_l("Length of each extension decided (days), e.g. 20, 15"),
+                                 validators=[Optional()])
+    suspended_from = DayField(_l("Suspended from"), validators=[Optional(), in_calendar])
+    suspended_to = DayField(_l("Resumed on"), validators=[Optional(), in_calendar])
+    suspended2_from = DayField(_l("Suspended again from"), validators=[Optional(), in_calendar])
+    suspended2_to = DayField(_l("Resumed again on"), validators=[Optional(), in_calendar])
+    decision_received = DayField(_l("Day the complainant received the first-time decision (optional)"),
+                                 validators=[Optional(), in_calendar])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,26 +78,26 @@ class DeadlineForm(FlaskForm):
 BADGES = {
     "law": _l("Law"),
     "2026": _l("2025-2026 amendment"),
+    "unread": _l("Law, article not read"),
     "open": _l("Provincial setting"),
 }
-BADGE_CLASS = {"law": "ok", "2026": "soon", "open": ""}
-WEEKEND = {"Saturday": _l("Saturday"), "Sunday": _l("Sunday")}
+BADGE_CLASS = {"law": "ok", "2026": "soon", "unread": "soon", "open": ""}
 
 
-@lru_cache(maxsize=32)
-def _holiday_names(year: int, language: str) -> dict[date, str]:
-    return dict(holidays.country_holidays("VN", years=year, language=language))
+def _lengths(text: str | None) -> list[int] | None:
+    """"20, 15" -> [20, 15]; None when it is not a list of whole numbers."""
+    if not text or not text.strip():
+        return []
+    parts = [p.strip() for p in text.replace(";", ",").replace("+", ",").split(",") if p.strip()]
+    if not all(p.isascii() and p.isdigit() and len(p) <= 3 for p in parts):
+        return None
+    return [int(p) for p in parts]
 
 
-def day_reason(day: date, reason: str) -> str:
-    """Why a day is not counted, in the user's language where it is known: weekends and
-    the package's holidays (the calendar names them in English); an administrator's
-    note stays as written."""
-    if reason in WEEKEND:
-        return str(WEEKEND[reason])
-    if str(get_locale()) == "vi" and _holiday_names(day.year, "en_US").get(day) == reason:
-        return _holiday_names(day.year, "vi").get(day, reason)
-    return reason
+def _suspensions(form) -> list[tuple[date, date]]:
+    pairs = [(form.suspended_from.data, form.suspended_to.data),
+             (form.suspended2_from.data, form.suspended2_to.data)]
+    return [(a, b) for a, b in pairs if a and b]
 
 
 @bp.get("/deadline")
@@ -99,15 +109,27 @@ def deadline_calculator():
     result = None
     problem = None
     if submitted and form.validate():
-        try:
-            result = compute_due(
-                form.step.data, form.start.data, received_on=form.received.data or form.start.data,
-                complex=form.complex.data, very_complex=form.very_complex.data, remote=form.remote.data,
-                extensions=form.extensions.data or 0)
-        except DeadlineError as e:
-            problem = labels.tr_message(str(e))
-            if form.extensions.data:
-                form.extensions.errors = [*form.extensions.errors, problem]
+        lengths = _lengths(form.extension_days.data)
+        start, basis = form.start.data, None
+        if form.step.data == Step.COMPLAINT2_FILING:
+            start = form.decision_received.data or form.start.data
+            basis = "decision_received" if form.decision_received.data else "decision_sent"
+        if lengths is None:
+            problem = _("Write the lengths of the extensions as whole numbers of days, e.g. 20, 15.")
+            form.extension_days.errors = [*form.extension_days.errors, problem]
+        else:
+            try:
+                result = compute_due(
+                    form.step.data, start, received_on=form.received.data or form.start.data,
+                    complex=form.complex.data, very_complex=form.very_complex.data, remote=form.remote.data,
+                    several_places=form.several_places.data,
+                    chosen_days=form.several_places_days.data if form.several_places.data else None,
+                    extensions=max(form.extensions.data or 0, len(lengths)), extension_lengths=lengths,
+                    suspensions=_suspensions(form), start_basis=basis)
+            except DeadlineError as e:
+                problem = labels.tr_message(str(e))
+                if form.extensions.data or lengths:
+                    form.extensions.errors = [*form.extensions.errors, problem]
     context = {}
     if result is not None:
         rule = result.rule
@@ -120,7 +142,7 @@ def deadline_calculator():
             "badge": BADGES[rule.status],
             "badge_class": BADGE_CLASS[rule.status],
             "status_label": labels.tr(STATUS_LABELS[rule.status]),
-            "lines": [labels.tr_message(line) for line in result.explain()],
+            "lines": due_lines(result, public=True),
             "skipped": [(day, day_reason(day, reason)) for day, reason in result.skipped],
         }
     failed = submitted and (bool(form.errors) or problem is not None)

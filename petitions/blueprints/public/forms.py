@@ -5,7 +5,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField, FieldList, FormField, HiddenField, MultipleFileField, SelectField, StringField,
+    BooleanField, FieldList, FileField, FormField, HiddenField, MultipleFileField, SelectField, StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation
@@ -132,13 +132,21 @@ class CaseForm(FlaskForm):
                                validate_choice=False)
     agency_code = SelectField(_l("Send to"), validate_choice=False)
     petitioner = FormField(PartyForm)
-    co_signers = FieldList(FormField(CoSignerForm), min_entries=0, max_entries=200)
+    co_signers = FieldList(FormField(CoSignerForm), min_entries=0, max_entries=500)
+    # a joint letter entered in the browser (services/signers.py): the filer may be one of
+    # the representatives; the other signers are typed in rows, pasted as a list, or imported
+    petitioner_representative = BooleanField(_l("The filer is one of the appointed representatives"))
+    signers_paste = TextAreaField(_l("Paste a list of signers"), validators=[Length(max=200000)])
+    signers_file = FileField(_l("Or import a sheet (.xlsx or .csv)"))
     anonymous = BooleanField(_l("Send without my name"))
     pledge = BooleanField(_l("I declare that what I report is true and I take responsibility before the law for it."))
     attachments = MultipleFileField(_l("Attached papers (PDF, photos, Word)"))
 
     kinds = PUBLIC_KINDS
     content_min, content_max = CONTENT_MIN, CONTENT_MAX
+    # the web forms ask each co-signer's ID number and address too (the API keeps its rule:
+    # a name for each)
+    signer_details_required = False
     # the public form accepts only anonymous feedback; the desk registers whatever arrives
     # (an anonymous denunciation is registered, then referred or archived as the law says)
     anonymous_kinds: tuple = (Kind.PETITION,)
@@ -149,47 +157,99 @@ class CaseForm(FlaskForm):
         self.commune_code.choices = [("", _l("Choose a commune or ward"))] + commune_choices()
         self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + \
             agency_choices(Agency.level == "province")
+        self.mark_required()
+
+    # --- what the law asks of each kind: one table, read by the page and by validate() ---
+    def required_fields(self) -> list:
+        """The fields this letter must carry beyond those with DataRequired: the page marks
+        exactly these ("required", the ``required`` attribute) and :meth:`validate` checks
+        exactly these, so the mark and the server cannot disagree."""
+        kind, p = self.kind.data, self.petitioner.form
+        anonymous = bool(self.anonymous.data)
+        out = [self.commune_code]
+        if not anonymous:
+            out += [p.full_name, p.address]
+            if kind in (Kind.COMPLAINT, Kind.DENUNCIATION):
+                out.append(p.id_number)
+        if kind == Kind.COMPLAINT or (kind == Kind.DENUNCIATION and not anonymous):
+            out.append(self.respondent)
+        if kind == Kind.DENUNCIATION and not anonymous:
+            out.append(self.pledge)
+        return out
+
+    def mark_required(self) -> None:
+        for field in self.required_fields():
+            field.flags.required = True
 
     # --- what the law asks of each kind -------------------------------------------------
+    def drop_blank_signers(self) -> None:
+        """Rows left empty in the signers' table are not signers."""
+        self.co_signers.entries = [e for e in self.co_signers.entries if any(
+            (e.form[name].data or "").strip() for name in ("full_name", "id_number", "address"))]
+
+    def add_signer_rows(self, rows=(), blank: int = 0) -> None:
+        """Rows from a pasted list or a sheet, then ``blank`` empty rows, at the end of the table."""
+        from ...services.signers import MAX_SIGNERS
+        self.drop_blank_signers()
+        for row in rows:
+            if len(self.co_signers.entries) >= MAX_SIGNERS - 1:
+                self.co_signers.errors = list(self.co_signers.errors or []) + [_l(
+                    "At most %(n)d people can sign one letter here; attach the rest of the list as a paper.",
+                    n=MAX_SIGNERS)]
+                break
+            self.co_signers.append_entry(row.as_data())
+        for _ in range(blank):
+            if len(self.co_signers.entries) >= MAX_SIGNERS - 1:
+                break
+            self.co_signers.append_entry()
+
     def validate(self, extra_validators=None) -> bool:
+        if self.signer_details_required:
+            self.drop_blank_signers()
         ok = super().validate(extra_validators)
         kind = self.kind.data
         if kind not in {k.value for k in self.kinds}:
             self.kind.errors = list(self.kind.errors) + [_l(
                 "Choose one of: %(kinds)s.", kinds=", ".join(k.value for k in self.kinds))]
             return False
-        p = self.petitioner.form
         anonymous = bool(self.anonymous.data)
         if anonymous and kind not in self.anonymous_kinds:
             self.anonymous.errors = list(self.anonymous.errors) + [_l(
                 "Only petitions and feedback can be sent without a name. A complaint or a "
                 "denunciation needs your real name and address.")]
             ok = False
-        if not anonymous:
-            for name in ("full_name", "address"):
-                if not getattr(p, name).data:
-                    getattr(p, name).errors = list(getattr(p, name).errors) + [REQUIRED]
-                    ok = False
-            if kind in (Kind.COMPLAINT, Kind.DENUNCIATION) and not p.id_number.data:
-                p.id_number.errors = list(p.id_number.errors) + [REQUIRED]
+        self.mark_required()
+        missing = {
+            id(self.respondent): _l("Name the decision or act you complain about.") if kind == Kind.COMPLAINT
+            else _l("Name the person or body whose violation you report."),
+            id(self.pledge): _l("A denunciation must carry this declaration (Law on Denunciations Art. 9)."),
+            id(self.commune_code): None,  # checked below with its own message
+        }
+        for field in self.required_fields():
+            message = missing.get(id(field), REQUIRED)
+            if message is not None and not field.data:
+                field.errors = list(field.errors) + [message]
                 ok = False
-        if kind == Kind.COMPLAINT and not self.respondent.data:
-            self.respondent.errors = list(self.respondent.errors) + [_l(
-                "Name the decision or act you complain about.")]
-            ok = False
-        if kind == Kind.DENUNCIATION and not anonymous:
-            if not self.respondent.data:
-                self.respondent.errors = list(self.respondent.errors) + [_l(
-                    "Name the person or body whose violation you report.")]
+        if self.signer_details_required:
+            missing = False
+            for entry in self.co_signers:
+                s = entry.form
+                if not s.address.data:
+                    s.address.errors = list(s.address.errors) + [REQUIRED]
+                    missing = True
+                if kind in (Kind.COMPLAINT, Kind.DENUNCIATION) and not s.id_number.data:
+                    s.id_number.errors = list(s.id_number.errors) + [REQUIRED]
+                    missing = True
+            if missing:  # the list's own errors were gathered before these checks: say it there too
+                self.co_signers.errors = list(self.co_signers.errors or []) + [_l(
+                    "Give each signer's citizen ID number and address.")]
                 ok = False
-            if not self.pledge.data:
-                self.pledge.errors = list(self.pledge.errors) + [_l(
-                    "A denunciation must carry this declaration (Law on Denunciations Art. 9).")]
-                ok = False
+        from ...services.intake import MASS_SIGNERS, representatives_allowed
         signers = len(self.co_signers.entries) + (0 if anonymous else 1)
-        chosen = sum(1 for e in self.co_signers if e.form.representative.data)
-        allowed = 2 if signers <= 10 else 5
-        if signers >= 5 and chosen > allowed:
+        chosen = sum(1 for e in self.co_signers if e.form.representative.data) + \
+            (1 if self.petitioner_representative.data and not anonymous else 0)
+        allowed = representatives_allowed(signers)
+        if signers >= MASS_SIGNERS and chosen > allowed:
             self.co_signers.errors = list(self.co_signers.errors or []) + [_l(
                 "A joint letter of %(n)d people appoints at most %(max)d representatives.", n=signers,
                 max=allowed)]
@@ -215,6 +275,8 @@ class CaseForm(FlaskForm):
 
 class PublicCaseForm(CaseForm):
     """The citizens' web form: the letter, plus the proof that a person filled it."""
+
+    signer_details_required = True
 
     # hidden by the style sheet (class "hp"): people leave it empty, robots fill it
     website = StringField(_l("Leave this field empty"))
@@ -252,7 +314,8 @@ def to_submission(form: CaseForm, *, channel, received_on, files=()):
         kind=Kind(form.kind.data), title=form.title.data, content=form.content.data,
         channel=channel, received_on=received_on, agency=agency, commune=commune,
         respondent=form.respondent.data,
-        petitioner={} if anonymous else dict(form.petitioner.data),
+        petitioner={} if anonymous else {**form.petitioner.data,
+                                          "representative": bool(form.petitioner_representative.data)},
         co_signers=[{**e.data, "role": "representative" if e.data.get("representative") else "co_signer"}
                     for e in form.co_signers],
         is_anonymous=anonymous, files=list(files),
@@ -277,3 +340,29 @@ def checked_files(form: CaseForm, max_bytes: int, max_count: int):
         form.attachments.errors = errors
         return None
     return checked
+
+
+#: the buttons of the signers' table: more empty rows, or the pasted list / sheet into the table
+SIGNER_BUTTONS = ("signers_more", "signers_load")
+
+
+def take_signer_lists(form: CaseForm, formdata) -> str | None:
+    """The signers' table's own buttons (they work without JavaScript: the form comes back
+    with everything typed): ``signers_more`` adds empty rows, ``signers_load`` puts the
+    pasted list and the imported sheet into the table. A list pasted when the letter itself
+    is sent is taken too. Returns the button pressed, or None."""
+    from ...services.signers import SheetError, parse_pasted, parse_sheet
+    pressed = next((b for b in SIGNER_BUTTONS if b in formdata), None)
+    rows = parse_pasted(form.signers_paste.data or "")
+    upload = form.signers_file.data
+    if upload is not None and getattr(upload, "filename", ""):
+        try:
+            rows += parse_sheet(upload.filename, upload.read())
+        except SheetError as error:
+            form.signers_file.errors = [error.args[0]]
+    if rows:
+        form.add_signer_rows(rows)
+        form.signers_paste.data = ""
+    if pressed == "signers_more":
+        form.add_signer_rows(blank=5)
+    return pressed

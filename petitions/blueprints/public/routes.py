@@ -17,7 +17,7 @@ from ...services.intake import find_public_case, submit_case
 from ...web import local_today
 from ...workflow.states import PUBLIC_KINDS, Channel
 from . import bp
-from .forms import PublicCaseForm, checked_files, to_submission
+from .forms import PublicCaseForm, checked_files, take_signer_lists, to_submission
 from .status import public_view
 
 
@@ -35,6 +35,8 @@ def file_case(kind: str):
         form.kind.data = kind
     if form.kind.data != kind:
         abort(400)
+    if request.method == "POST" and take_signer_lists(form, request.form):
+        return _render_file(form, kind)  # the signers' table grew: nothing is sent yet
     if request.method == "POST":
         refusal = _human_check(form)
         if refusal:

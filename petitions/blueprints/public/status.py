@@ -16,6 +16,8 @@ def _detail(event: CaseEvent, kind: str) -> str | None:
     parts = []
     if fields.get("answer"):
         parts.append(fields["answer"])
+    if event.event == "answer_review" and data.get("answer"):  # the head's answer to a review request
+        parts.append(data["answer"])
     for name in _PUBLIC_CHOICES:
         value = fields.get(name)
         label = labels.outcome_label(value, kind, event.event) if value else ""
@@ -41,9 +43,21 @@ def _step(d) -> dict:
     }
 
 
+def _rating(case: Case) -> dict | None:
+    """The filer's own rating, and the review it asked for: when it is due, the answer."""
+    from ...models import Rating
+    rating = db.session.scalar(db.select(Rating).where(Rating.case_id == case.id))
+    if rating is None:
+        return None
+    return {"outcome": rating.outcome_score, "service": rating.service_score, "comment": rating.comment,
+            "rated_on": rating.created_at, "review": rating.wants_review, "review_due_on": rating.review_due_on,
+            "reviewed_on": rating.reviewed_on, "review_answer": rating.review_answer}
+
+
 def public_view(case: Case) -> dict:
     running = case.running_deadline
     return {
+        "rating": _rating(case),
         "tracking_code": case.tracking_code,
         "kind": case.kind,
         "kind_label": labels.label(labels.KIND, case.kind),

@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from ...security import BaseForm as FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ... import labels
 from ...extensions import db
@@ -24,26 +25,68 @@ from .routes import _case_or_abort
 LONG_TEXT = {"note", "answer", "minutes", "finding", "representatives", "reason"}
 
 
+class CheckboxesField(SelectMultipleField):
+    """One check box a choice (the signers of a joint letter, one line each)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def signer_label(party, number: int, named: bool) -> str:
+    if not named:
+        return _("Signer no. %(n)d", n=number)
+    return " — ".join(x for x in (party.full_name, party.address) if x)
+
+
+def _representatives_field(spec: FieldSpec, case):
+    """A joint letter's representatives are chosen among its signers who have not withdrawn."""
+    from ...permissions import can_view_identity
+    from ...services.intake import representatives_allowed
+    named = can_view_identity(current_user, case)
+    signers = [(i, p) for i, p in enumerate(case.parties, start=1) if p.withdrawn_on is None]
+    field = CheckboxesField(labels.tr(spec.label), choices=[(str(p.id), signer_label(p, i, named))
+                                                          for i, p in signers],
+                            default=[str(p.id) for _i, p in signers if p.representative],
+                            validators=[Optional()])
+    field.hint = _("%(n)d signers: they appoint at most %(max)d representatives. Tick those named in the "
+                   "written appointment.", n=len(signers), max=representatives_allowed(len(signers)))
+    return field
+
+
+class RequiredByTheTable:
+    """Marks a field the transition table requires (``spec.required``): the page shows
+    "required" and the ``required`` attribute; the engine checks the same table and answers
+    with the law's reason, so the mark and the check cannot disagree."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        pass
+
+
 def _field_for(spec: FieldSpec, case):
     label = labels.tr(spec.label)
+    if spec.name == "representatives" and case.is_mass:
+        return _representatives_field(spec, case)
+    marks = [RequiredByTheTable()] if spec.required else []
     if spec.type == "date":
-        return DateField(label, validators=[Optional()])
+        return DateField(label, validators=[*marks, Optional()])
     if spec.type == "choice":
         return SelectField(label, choices=[("", "—")] + [(v, labels.tr(t)) for v, t in spec.choices],
-                           validators=[Optional()])
+                           validators=[*marks, Optional()])
     if spec.type == "agency":
         return SelectField(label, choices=[("", "—")] + agency_choices(Agency.id != case.agency_id),
-                           validators=[Optional()])
+                           validators=[*marks, Optional()])
     if spec.type == "user":
         users = db.session.execute(
             db.select(User.username, User.full_name).join(UserRole)
             .where(User.agency_id == case.agency_id, User.active.is_(True),
                    UserRole.role.in_([Role.HANDLER.value, Role.HEAD.value]))
             .distinct().order_by(User.full_name)).all()
-        return SelectField(label, choices=[("", "—")] + [tuple(u) for u in users], validators=[Optional()])
+        return SelectField(label, choices=[("", "—")] + [tuple(u) for u in users], validators=[*marks, Optional()])
     if spec.name in LONG_TEXT:
-        return TextAreaField(label, validators=[Optional()])
-    return StringField(label, validators=[Optional()])
+        return TextAreaField(label, validators=[*marks, Optional()])
+    return StringField(label, validators=[*marks, Optional()])
 
 
 def action_form(row: Transition, case):
@@ -98,4 +141,6 @@ def act(code: str, event: str):
     elif request.method == "POST":
         status = 422
     fields = [(spec, getattr(form, f"f_{spec.name}")) for spec in row.fields]
-    return render_template("reception/action.html", case=case, row=row, form=form, fields=fields), status
+    hints = {spec.name: getattr(getattr(type(form), f"f_{spec.name}"), "hint", None) for spec in row.fields}
+    return render_template("reception/action.html", case=case, row=row, form=form, fields=fields,
+                           hints=hints), status

@@ -23,6 +23,7 @@ class DeskForm(CaseForm):
 
     kinds = PUBLIC_KINDS
     anonymous_kinds = PUBLIC_KINDS
+    signer_details_required = True
     today: date | None = None
 
     def __init__(self, *args, **kwargs):

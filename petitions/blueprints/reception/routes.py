@@ -26,7 +26,7 @@ from ...services.verification import load_filers, shown_text
 from ...web import local_today
 from ...workflow.engine import FieldError
 from ...workflow.states import Channel, Kind, Role
-from ..public.forms import checked_files, to_submission
+from ..public.forms import checked_files, take_signer_lists, to_submission
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
 
@@ -113,6 +113,18 @@ def _repeat_hints(case: Case) -> dict:
             "skipped_to": commune_committee_for(case)}
 
 
+def _voter_meetings(case: Case) -> list:
+    """A voter petition's source: its meeting, then the meetings of the same petition merged
+    into it (the same petition raised at several meetings)."""
+    if case.kind != Kind.VOTER_PETITION.value or case.voter_meeting_id is None:
+        return []
+    from ...models import VoterMeeting
+    ids = [case.voter_meeting_id] + [c.voter_meeting_id for c in case.children
+                                     if c.link_type == "repeat_of" and c.voter_meeting_id]
+    found = {m.id: m for m in db.session.scalars(db.select(VoterMeeting).where(VoterMeeting.id.in_(ids)))}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
 def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200, withdrawal_error=None,
                  review_error=None):
     from ...models import Rating
@@ -121,7 +133,11 @@ def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200,
     show_identity = may_see and (not case.identity_is_confidential or identity_shown)
     hints = _repeat_hints(case)
     actions, primary = ordered_actions(available_actions(case, current_user), guide_first=bool(hints["skipped_to"]))
-    return render_template("reception/case.html", case=case, may_see_identity=may_see,
+    from .history import event_details
+    details = {e.id: event_details(e, case, show_identity) for e in case.events}
+    meetings = _voter_meetings(case)
+    return render_template("reception/case.html", case=case, may_see_identity=may_see, details=details,
+                           meetings=meetings,
                            show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
                            actions=actions, primary_action=primary, calendar=get_calendar(),
                            urgings=case_urgings(case), may_urge=can_urge(current_user),
@@ -171,8 +187,10 @@ def download_attachment(attachment_id: int):
                    _("This file is no longer on the server. Please tell the system administrator."))
         return render_template("error.html", status=410, message=message), 410
     if att.case.identity_is_confidential:
+        # the file's number, never its name: "Lo-Van-Quytzy_CCCD.pdf" names the denouncer
+        number = next((i for i, a in enumerate(att.case.attachments, start=1) if a.id == att.id), 0)
         db.session.add(IdentityAccess(case_id=att.case_id, user_id=current_user.id, context="attachment",
-                                      reason=att.original_name))
+                                      reason=_("File %(n)d", n=number)))
         db.session.commit()
     return send_file(path, mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
 
@@ -188,6 +206,8 @@ def desk():
         form.received_on.data = form.today
         if current_user.agency.level == "commune" and current_user.agency.admin_unit:
             form.commune_code.data = current_user.agency.admin_unit.code
+    if request.method == "POST" and take_signer_lists(form, request.form):
+        return render_template("reception/desk.html", form=form)  # the signers' table grew
     if form.validate_on_submit():
         cfg = current_app.config
         files = checked_files(form, cfg["MAX_ATTACHMENT_BYTES"], cfg["MAX_ATTACHMENTS"])

@@ -20,6 +20,7 @@ from ...models import AuditLog, Case, CaseEvent, DocumentTemplate, IssuedDocumen
 from ...workflow.states import Role
 from . import context as ctx_mod
 from .kinds import BY_KEY, KINDS, DocKind, kinds_for_event, recipients_for, variant_for
+from ..filemeta import clean_docx, clean_pdf
 from .numbering import take_number
 from .render import PdfError, RenderError, builtin_template, docx_text, docx_to_pdf, render_docx, sha256
 
@@ -102,13 +103,20 @@ def _render(kind: DocKind, *, case: Case | None, event: CaseEvent | None, urging
         if variant == "pseudonymised":
             ctx = ctx_mod.pseudonymise(ctx, case)
     template, row = active_template(kind.key)
-    data = render_docx(template, ctx)
-    if case is not None and variant == "pseudonymised":
-        xml = docx_text(data).lower()
-        leaked = [v for v in ctx_mod.identity_values(case) if v.lower() in xml]
-        if leaked:  # a template that writes the identity some other way: refuse, never send
-            raise IdentityLeak("the pseudonymised copy still names the denouncer")
+    # no author, comment, revision or property of the template or its editor goes out
+    data = clean_docx(render_docx(template, ctx))
+    if case is not None and variant == "pseudonymised" and _names_denouncer(docx_text(data), case):
+        # a template that writes the identity some other way: refuse, never send
+        raise IdentityLeak("the pseudonymised copy still names the denouncer")
     return data, row
+
+
+def _names_denouncer(xml: str, case: Case) -> bool:
+    """The post-render check, with the redaction engine: accent-, case- and separator-blind,
+    on the text with the XML tags taken out (a name split over runs joined up again)."""
+    from ...redaction import Identity, markup_text
+    who = Identity.of_parties(case.parties)
+    return any(who.found(text) for text in markup_text(xml))
 
 
 def _recipient(kind: DocKind, case_kind: str, key: str):
@@ -209,9 +217,26 @@ def make_pdf(doc: IssuedDocument) -> bool:
         doc.pdf_error = str(error)[:300]
         db.session.flush()
         return False
+    pdf = clean_pdf(pdf)  # LibreOffice's producer, the title and XMP: gone
+    case = db.session.get(Case, doc.case_id) if doc.case_id else None
+    if case is not None and doc.variant == "pseudonymised" and _pdf_names_denouncer(pdf, case):
+        doc.pdf_error = "the PDF still names the denouncer: not kept"
+        db.session.flush()
+        return False
     doc.pdf_name, doc.pdf_sha256, doc.pdf_error = _store(pdf, ".pdf"), sha256(pdf), None
     db.session.flush()
     return True
+
+
+def _pdf_names_denouncer(pdf: bytes, case: Case) -> bool:
+    import io
+
+    from pypdf import PdfReader
+
+    from ...redaction import Identity
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return Identity.of_parties(case.parties).found(text)
 
 
 def upload_template(kind_key: str, data: bytes, filename: str, user: User) -> DocumentTemplate:

@@ -285,26 +285,25 @@ def identity_values(case) -> list[str]:
 
 def pseudonymise(ctx: dict, case) -> dict:
     """The context for a copy that must not identify the denouncer."""
-    secret = identity_values(case)
+    from ...redaction import Identity
     label = f"{FILER_VI.get(case.kind, 'người gửi đơn').capitalize()} (mã {case.pseudonym})"
     ctx = dict(ctx)
     ctx.update({"filer_name": label, "filer_address": CONFIDENTIAL_NOTE, "filer_id_number": "", "filer_phone": "",
                 "confidential_note": CONFIDENTIAL_NOTE,
                 "papers": [f"Tài liệu kèm theo số {i + 1}" for i in range(len(case.attachments))]})
     ctx["recipients"] = [r if not r.startswith("- Người gửi đơn") else "- Người gửi đơn;" for r in ctx["recipients"]]
-    return scrub(ctx, secret, case.pseudonym)
+    return scrub(ctx, Identity.of_parties(case.parties), case.pseudonym)
 
 
-def scrub(value, secret: list[str], pseudonym: str):
-    """Replace every identifying value anywhere in ``value`` (case-insensitive)."""
+def scrub(value, identity, pseudonym: str):
+    """Replace the identity (the redaction engine: any accents, case, separators, order)
+    anywhere in ``value``."""
     if isinstance(value, str):
-        for s in secret:
-            value = re.sub(re.escape(s), f"[{pseudonym}]", value, flags=re.IGNORECASE)
-        return value
+        return identity.redact(value, f"[{pseudonym}]")[0]
     if isinstance(value, dict):
-        return {k: scrub(v, secret, pseudonym) for k, v in value.items()}
+        return {k: scrub(v, identity, pseudonym) for k, v in value.items()}
     if isinstance(value, list):
-        return [scrub(v, secret, pseudonym) for v in value]
+        return [scrub(v, identity, pseudonym) for v in value]
     return value
 
 

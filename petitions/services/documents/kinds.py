@@ -62,7 +62,8 @@ class DocKind:
 KINDS: tuple[DocKind, ...] = (
     DocKind(
         "receipt", _l("Receipt of the letter and papers"), "GIẤY BIÊN NHẬN", "GBN",
-        (("*", "receive"),),
+        # a voter petition has no filer to give a receipt to (voters petition as a group)
+        (("complaint", "receive"), ("denunciation", "receive"), ("petition", "receive")),
         {"*": f"{_TT05}, Phụ lục: mẫu Giấy biên nhận thông tin, tài liệu, bằng chứng"},
         {"*": [f"Căn cứ {_LTCD};", f"Căn cứ {_TT05} quy định quy trình tiếp công dân, xử lý đơn khiếu nại, "
                                     "đơn tố cáo, đơn kiến nghị, phản ánh;"]},

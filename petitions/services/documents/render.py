@@ -1,8 +1,12 @@
 """DOCX from a docxtpl template, PDF from that very DOCX with LibreOffice.
 
 Why LibreOffice headless: the PDF is made from the same file as the DOCX, so the two
-never disagree; it lays out Vietnamese text with the document's own fonts (Times New
-Roman, or the metric-compatible Liberation Serif); and it needs no browser engine.
+never disagree; it lays out Vietnamese text with the document's font (Times New Roman, laid out
+with the metric-compatible Liberation Serif 2.x that comes with the project); and it needs no
+browser engine. LibreOffice sees only the project's fonts (``petitions/documents/fonts``, through
+their own fontconfig file in ``FONTCONFIG_FILE``), never the machine's: Debian's fonts-liberation
+1.07, which Chromium brings, lacks most precomposed Vietnamese letters, and a PDF laid out with it
+reads "Ngh  đ nh" instead of "Nghị định".
 Each conversion runs with its own private profile (``-env:UserInstallation``), so two
 conversions at once do not clash over LibreOffice's lock on a shared profile.
 """
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +25,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, StrictUndefined
 
 BUILTIN = Path(__file__).resolve().parents[2] / "documents" / "templates"
+FONTS_CONF = Path(__file__).resolve().parents[2] / "documents" / "fonts" / "fonts.conf"
 
 
 class RenderError(ValueError):
@@ -57,16 +63,19 @@ class PdfError(RuntimeError):
     pass
 
 
-def docx_to_pdf(data: bytes, soffice: str = "soffice", timeout: int = 120) -> bytes:
-    """Convert with LibreOffice headless in a private profile; raises PdfError."""
+def docx_to_pdf(data: bytes, soffice: str = "soffice", timeout: int = 120,
+                fontconfig: str | os.PathLike | None = None) -> bytes:
+    """Convert with LibreOffice headless in a private profile, with the project's fonts only
+    (``fontconfig``: another fontconfig file, for ``flask documents check``); raises PdfError."""
     binary = shutil.which(soffice) or soffice
+    env = dict(os.environ, FONTCONFIG_FILE=str(fontconfig or FONTS_CONF))
     with tempfile.TemporaryDirectory(prefix="petitions-pdf-") as tmp:
         src = Path(tmp) / "document.docx"
         src.write_bytes(data)
         cmd = [binary, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
                "--convert-to", "pdf", "--outdir", tmp, str(src)]
         try:
-            run = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+            run = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False, env=env)
         except (OSError, subprocess.TimeoutExpired) as error:
             raise PdfError(f"LibreOffice could not run: {error}") from error
         out = Path(tmp) / "document.pdf"
