@@ -135,9 +135,10 @@ def test_a_form_sent_too_fast_also_reports_its_other_mistakes(client, app, agenc
     r = post_form(client, "/file/complaint", fields)
     assert r.status_code == 422
     page = r.get_data(as_text=True)
-    assert 'data-testid="refusal"' in page and "quá nhanh" in page
-    errors = re.findall(r'<ul class="errors">(.*?)</ul>', page, re.S)
-    assert len(errors) == 2 and "bắt buộc" in errors[0] and "số điện thoại" in errors[1]
+    summary = re.search(r'<div class="error-summary"[^>]*data-testid="refusal">(.*?)</div>', page, re.S).group(1)
+    assert "quá nhanh" in summary  # the refusal, and in the same box the form's mistakes
+    items = re.findall(r"<li>(.*?)</li>", summary, re.S)
+    assert len(items) == 2 and "bắt buộc" in items[0] and "số điện thoại" in items[1]
 
 
 # -- 1. the receipt, 13. the mail at filing -----------------------------------------------------
@@ -171,7 +172,7 @@ def test_vietnamese_msgstrs_say_what_their_msgid_says():
     vi = {m.id: m.string for m in catalog if m.id and isinstance(m.id, str)}
     assert vi["Handling due by"] == "Hạn xử lý"                # the receipt's due date, not the agency
     assert vi["Handled by"] == "Cơ quan xử lý"                  # the agency
-    assert vi["To"] == "Đến ngày" and vi["From"] == "Từ ngày"   # the two dates of a period
+    assert vi["To date"] == "Đến ngày" and vi["From date"] == "Từ ngày"  # the two dates of a period
     assert vi["Mailed to"] == "Người nhận"                      # a mail's recipient
     assert vi["No. %(symbol)s"] == "Số: %(symbol)s"             # a document's number, not a row number
     assert vi["No."] == "STT"                                   # a table's row number
