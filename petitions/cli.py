@@ -28,11 +28,22 @@ def seed_units():
     click.echo(f"Official calendar decisions (data {DATA_VERSION}) recorded: {decisions}")
 
 
+def _refuse_in_production(what: str) -> None:
+    """Demo and scale data create accounts with published passwords and two-factor secrets:
+    never in production (issue 14)."""
+    from flask import current_app
+    if current_app.config.get("ENV") == "production":
+        raise click.ClickException(
+            f"refused: `flask seed {what}` creates accounts with published sign-ins and made-up letters; "
+            "it never runs with PETITIONS_ENV=production (create real accounts with `flask users create`)")
+
+
 @seed_cli.command("demo")
 @click.option("--cases", default=300, show_default=True, help="How many demo letters to create.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when officers already exist.")
 def seed_demo(cases: int, if_empty: bool):
     """Units, agencies, one officer per role, and realistic letters over the last 18 months."""
+    _refuse_in_production("demo")
     from .models import User
     from .services.demo import DEMO_DUTIES, demo_sign_ins, seed_demo_data
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
@@ -55,16 +66,22 @@ def seed_demo(cases: int, if_empty: bool):
 @seed_cli.command("scale")
 @click.option("--cases", "n", type=click.IntRange(1, 50_000_000), required=True, help="How many cases to add.")
 @click.option("--seed", default=7, show_default=True)
-def seed_scale_cmd(n: int, seed: int):
+@click.option("--benchmark", is_flag=True,
+              help="This database is a throwaway benchmark database: allowed with PETITIONS_ENV=production "
+                   "(scripts/bench and scripts/load measure production settings).")
+def seed_scale_cmd(n: int, seed: int, benchmark: bool):
     """Add N realistic cases over ten years, fast (bulk insert; COPY on PostgreSQL)."""
+    if not benchmark:
+        _refuse_in_production("scale")
     from .services.scale import seed_scale
     from .web import local_today
     with click.progressbar(length=n, label="cases") as bar:
-        totals = seed_scale(n, seed=seed, today=local_today(), progress=bar.update)
+        totals = seed_scale(n, seed=seed, today=local_today(), progress=bar.update, benchmark=benchmark)
     rows = totals["cases"] + totals["parties"] + totals["deadlines"] + totals["events"]
     click.echo(f"{totals['cases']} cases, {totals['deadlines']} deadlines, {totals['events']} events, "
                f"{totals['parties']} parties in {totals['seconds']:.1f} s: "
-               f"{totals['cases'] / totals['seconds']:,.0f} cases/s, {rows / totals['seconds']:,.0f} rows/s")
+               f"{totals['cases'] / totals['seconds']:,.0f} cases/s, {rows / totals['seconds']:,.0f} rows/s; "
+               f"{totals['summary_rows']:,} report summary rows rebuilt in {totals['summary_seconds']} s")
 
 
 @click.command("bench-sweep")

@@ -64,6 +64,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)),
         "MAX_ATTACHMENT_BYTES": int(env.get("MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)),
         "MAX_ATTACHMENTS": int(env.get("MAX_ATTACHMENTS", 5)),
+        # a JSON body (the API) is refused before parsing when larger or nested deeper than this
+        "MAX_JSON_BYTES": int(env.get("MAX_JSON_BYTES", 512 * 1024)),
+        "MAX_JSON_DEPTH": int(env.get("MAX_JSON_DEPTH", 16)),
         # --- abuse of the public side (petitions/security.py) ---
         # limits as "N per hour;M per day"; under TESTING generous, a test tightens them
         "RATELIMIT_FILING": env.get("RATELIMIT_FILING", "5 per hour;20 per day"),      # letters received, per address
@@ -91,9 +94,15 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # days the holidays package counts as holidays without an enacted legal basis (24/11,
         # Vietnam Culture Day): followed (days off) unless set to 0 (workflow/calendar_decisions.py)
         "CALENDAR_FOLLOW_UNENACTED": env.get("CALENDAR_FOLLOW_UNENACTED", "1").lower() not in ("0", "false", "no"),
-        # sign-in throttling: after this many failures the account waits
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_SECONDS": 15 * 60,
+        # sign-in throttling per user name (existing or not): after LOGIN_FREE_FAILURES failures
+        # each attempt waits LOGIN_BASE_WAIT_SECONDS, doubling, at most LOGIN_MAX_WAIT_SECONDS; a
+        # browser the officer signed in from is counted apart; the officer is told after
+        # LOGIN_NOTIFY_AFTER failures. Per address: RATELIMIT_SIGN_IN.
+        "LOGIN_FREE_FAILURES": int(env.get("LOGIN_FREE_FAILURES", 5)),
+        "LOGIN_BASE_WAIT_SECONDS": int(env.get("LOGIN_BASE_WAIT_SECONDS", 15)),
+        "LOGIN_MAX_WAIT_SECONDS": int(env.get("LOGIN_MAX_WAIT_SECONDS", 15 * 60)),
+        "LOGIN_NOTIFY_AFTER": int(env.get("LOGIN_NOTIFY_AFTER", 5)),
+        "RATELIMIT_SIGN_IN": env.get("RATELIMIT_SIGN_IN", "20 per 10 minutes;100 per day"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
@@ -132,6 +141,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REPORT_WITHDRAWN_AS_RESOLVED": env.get("REPORT_WITHDRAWN_AS_RESOLVED", "") in ("1", "true", "yes"),
         # public statistics: figures over fewer cases than this are not shown as rates
         "PUBLIC_MIN_COUNT": int(env.get("PUBLIC_MIN_COUNT", 10)),
+        # the public statistics are recomputed when a figure changed, at most this often (seconds)
+        "STATISTICS_REFRESH_SECONDS": int(env.get("STATISTICS_REFRESH_SECONDS", 10)),
         # a poor rating asks for a review, which the agency's head answers within this many working days
         "REVIEW_DAYS": int(env.get("REVIEW_DAYS", 10)),
         # --- mail (standard library smtplib) ---
@@ -155,6 +166,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         cfg.update({"RATELIMIT_FILING": "10000 per hour", "RATELIMIT_FILING_ID": "10000 per hour",
                     "RATELIMIT_FILING_ATTEMPTS": "10000 per hour", "RATELIMIT_LOOKUP": "10000 per hour",
                     "RATELIMIT_FAILED_LOOKUP": "10000 per hour", "CHALLENGE_AFTER": "10000 per hour",
+                    "RATELIMIT_SIGN_IN": "10000 per hour",
                     "HUMAN_CHECK": False})
     cfg.update(overrides)
 

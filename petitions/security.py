@@ -122,6 +122,97 @@ def normalize_json(value):
 
 
 # --------------------------------------------------------------------------------------
+# Strict numbers, bounded JSON
+# --------------------------------------------------------------------------------------
+
+_ASCII_INT = re.compile(r"-?[0-9]{1,18}")
+
+
+def strict_int(value, default=None, *, minimum: int | None = None, maximum: int | None = None):
+    """An integer from user input, or ``default``: only ASCII digits (an optional minus),
+    within the bounds. ``"²".isdigit()`` and ``"١".isdigit()`` are True but are not numbers
+    to us; ``int()`` would refuse the first and accept the second."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _ASCII_INT.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        return default
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        return default
+    return number
+
+
+def ascii_int(value) -> int:
+    """For ``request.args.get(name, default, type=ascii_int)``: ASCII digits only, at most
+    a million (a page or a year; a larger page would overflow the database's OFFSET)."""
+    number = strict_int(value, minimum=-1_000_000, maximum=1_000_000)
+    if number is None:
+        raise ValueError(value)
+    return number
+
+
+def is_ascii_int(value) -> bool:
+    return isinstance(value, str) and bool(re.fullmatch(r"[0-9]{1,18}", value))
+
+
+MAX_JSON_DEPTH = 16
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+JSON_TOO_DEEP = _l("The JSON body is nested too deeply: send objects and lists at most 16 levels deep.")
+JSON_TOO_LARGE = _l("The JSON body is too large.")
+
+
+def json_depth_problem(data, max_depth: int, max_bytes: int) -> str | None:
+    """Why this JSON text must not be parsed (too large, nested too deep), or None: checked
+    on the raw text, before the parser's recursion can fail (a 500 for 1,000 levels)."""
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
+    if len(raw) > max_bytes:
+        return "size"
+    depth = 0
+    for bracket in _JSON_BRACKETS.findall(_JSON_STRING.sub(b'""', raw)):
+        if bracket in (b"[", b"{"):
+            depth += 1
+            if depth > max_depth:
+                return "depth"
+        else:
+            depth -= 1
+    return None
+
+
+def install_json_bounds(app: Flask) -> None:
+    """Every JSON body a request carries (the API, the rate limits' key functions) is
+    bounded in size and depth before it is parsed: a request class whose ``get_json``
+    checks the raw text first (silent: None; else 400)."""
+    from werkzeug.exceptions import BadRequest
+
+    base = app.request_class
+
+    class BoundedRequest(base):
+        def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+            if force or self.is_json:
+                cfg = current_app.config
+                problem = json_depth_problem(self.get_data(cache=True), cfg.get("MAX_JSON_DEPTH", MAX_JSON_DEPTH),
+                                             cfg.get("MAX_JSON_BYTES", 512 * 1024))
+                if problem:
+                    if silent:
+                        return None
+                    raise BadRequest(str(JSON_TOO_LARGE if problem == "size" else JSON_TOO_DEEP))
+            try:
+                return super().get_json(force=force, silent=silent, cache=cache)
+            except RecursionError:  # a bound set too high: still the client's error
+                if silent:
+                    return None
+                raise BadRequest(str(JSON_TOO_DEEP)) from None
+
+    app.request_class = BoundedRequest
+
+
+# --------------------------------------------------------------------------------------
 # Who is asking: the client address, the citizen ID number
 # --------------------------------------------------------------------------------------
 
@@ -186,6 +277,7 @@ def _received(response) -> bool:
 
 FILING_ENDPOINTS = ("public.file_case", "api.create_case")
 LOOKUP_ENDPOINTS = ("public.track", "public.rate", "api.get_case")
+SIGN_IN_ENDPOINTS = ("auth.login", "auth.two_factor")
 
 
 def _cfg(name: str):
@@ -204,11 +296,21 @@ def _declare_limits(limiter: Limiter) -> list[tuple[tuple[str, ...], object]]:
         # every attempt, valid or not: against floods
         (FILING_ENDPOINTS, limiter.shared_limit(_cfg("RATELIMIT_FILING_ATTEMPTS"), scope="filing-attempts",
                                                 exempt_when=_not_post)),
-        # status look-ups (the form's GET only shows the empty form)
+        # status look-ups (the form's GET only shows the empty form); HEAD runs the API's
+        # look-up as GET does, so it counts too
         (LOOKUP_ENDPOINTS, limiter.shared_limit(_cfg("RATELIMIT_LOOKUP"), scope="lookup",
-                                                exempt_when=lambda: request.method not in ("POST", "GET")
-                                                or (request.method == "GET" and request.endpoint != "api.get_case"))),
+                                                exempt_when=_not_a_lookup)),
+        # sign-in attempts per address (password and code steps together), beside the
+        # per-name waits of services/accounts.py: spraying one password over many names
+        (SIGN_IN_ENDPOINTS, limiter.shared_limit(_cfg("RATELIMIT_SIGN_IN"), scope="sign-in",
+                                                 exempt_when=_not_post)),
     ]
+
+
+def _not_a_lookup() -> bool:
+    if request.method == "POST":
+        return False
+    return not (request.method in ("GET", "HEAD") and request.endpoint == "api.get_case")
 
 
 def _limiter() -> Limiter:
@@ -234,7 +336,11 @@ def _counter(name: str) -> tuple[list, tuple[str, ...]]:
 
 def _count_exceeded(name: str) -> int | None:
     """Seconds to wait when the counter ``name`` (a config key holding the limits) is
-    used up for this address, else None. Fails open when the storage is unreachable."""
+    used up for this address, else None. Fails open when the storage is unreachable.
+    With the limiter switched off (RATELIMIT_ENABLED=false) nothing is counted and
+    nothing is logged: a disabled limiter is not an outage."""
+    if not _limits_on():
+        return None
     items, ident = _counter(name)
     try:
         strategy = _strategy()
@@ -247,7 +353,13 @@ def _count_exceeded(name: str) -> int | None:
     return None
 
 
+def _limits_on() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
 def _count_hit(name: str) -> None:
+    if not _limits_on():
+        return
     items, ident = _counter(name)
     try:
         strategy = _strategy()
@@ -382,6 +494,8 @@ def _use_once(name: str) -> bool:
     """True the first time ``name`` is seen within the hour (a solved question is not
     replayed); fails open without Redis."""
     from limits import RateLimitItemPerHour
+    if not _limits_on():
+        return True
     try:
         return _strategy().hit(RateLimitItemPerHour(1), "petitions", "once", name)
     except Exception:  # noqa: BLE001
@@ -420,6 +534,9 @@ def too_many(error):
     if isinstance(error, LimitReached) and error.kind == "failed_lookup":
         message = _("Too many tracking codes or access keys that did not match were tried from "
                     "your connection. Please try again in %(n)d minutes.", n=minutes)
+    elif request.endpoint in SIGN_IN_ENDPOINTS:
+        message = _("Too many sign-in attempts from your connection. Please try again in %(n)d minutes.",
+                    n=minutes)
     elif request.endpoint in FILING_ENDPOINTS:
         message = _("You have sent too many letters in a short time. Please try again in %(n)d "
                     "minutes. If your matter is urgent, come to the citizen reception office.",
@@ -455,6 +572,12 @@ def refuse_control_chars():
     are checked field by field by :class:`BaseForm`): refused before any handler reads them
     (PostgreSQL, for one, cannot even compare a text with a NUL in it)."""
     api = request.path.startswith("/api/")
+    if api and request.is_json and request.content_length != 0:
+        problem = json_depth_problem(request.get_data(cache=True), current_app.config.get("MAX_JSON_DEPTH", MAX_JSON_DEPTH),
+                                     current_app.config.get("MAX_JSON_BYTES", 512 * 1024))
+        if problem:
+            return jsonify({"errors": {"_": [str(JSON_TOO_LARGE if problem == "size" else JSON_TOO_DEEP)]}}), \
+                (413 if problem == "size" else 400)
     if any(has_control_chars(v) for v in (request.view_args or {}).values()):
         if api:
             return jsonify({"errors": {"_": [_("This page does not exist.")]}}), 404
@@ -492,6 +615,7 @@ def security_headers(response):
 
 def init_security(app: Flask) -> None:
     cfg = app.config
+    install_json_bounds(app)
     proxies = int(cfg.get("TRUSTED_PROXIES") or 0)
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix

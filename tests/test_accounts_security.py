@@ -142,7 +142,7 @@ def test_admin_reset_password_forces_a_change_at_next_sign_in(app, agencies, mak
 
 # -- lock-out ---------------------------------------------------------------------------
 
-def test_wrong_passwords_and_wrong_codes_add_up_to_the_lock_out(app, agencies, make_officer):
+def test_wrong_passwords_and_wrong_codes_add_up_to_the_wait(app, agencies, make_officer):
     make_officer("thanhtra", ["inspector"], "TTR-TINH")
     c = Client(app)
     assert c.login("thanhtra", "wrong").status_code == 401
@@ -155,13 +155,13 @@ def test_wrong_passwords_and_wrong_codes_add_up_to_the_lock_out(app, agencies, m
     c.login("thanhtra", second_step=False)
     r = c.submit("/auth/two-factor", {"code": "000000"})
     assert r.status_code == 429
-    assert "khóa đến" in html(r) or "locked until" in html(r)
-    # the right password and the right code now wait for the lock's end
+    assert "Vui lòng chờ đến" in html(r) or "Wait until" in html(r)
+    # the right password and the right code now wait for the wait's end
     assert c.login("thanhtra").status_code == 429
-    assert "lock_account" in [a for a in audit_actions(app)]
+    assert "sign_in_wait" in [a for a in audit_actions(app)]
     with app.app_context():
         outcomes = [e.outcome for e in db.session.scalars(db.select(LoginEvent).order_by(LoginEvent.id))]
-    assert outcomes.count("password") == 2 and "wrong_code" in outcomes and outcomes[-1] == "locked"
+    assert outcomes.count("password") == 2 and "wrong_code" in outcomes and outcomes[-1] == "throttled"
 
 
 # -- two-factor sign-in ---------------------------------------------------------------

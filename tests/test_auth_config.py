@@ -26,17 +26,17 @@ def test_wrong_password_is_refused_with_a_message(client, agencies, make_officer
     assert r.status_code == 401
 
 
-def test_repeated_failures_lock_the_account(client, app, agencies, make_officer):
+def test_repeated_failures_make_the_name_wait(client, app, agencies, make_officer):
     make_officer("tiepdan", ["reception"], agencies["agency_a"])
-    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+    for _ in range(app.config["LOGIN_FREE_FAILURES"] - 1):
         assert client.login("tiepdan", "wrong").status_code == 401
     r = client.login("tiepdan", "wrong")
-    assert r.status_code == 429 and "bị khóa" in r.get_data(as_text=True)
-    # even the right password waits until the lock ends
+    assert r.status_code == 429 and "Vui lòng chờ đến" in r.get_data(as_text=True)
+    # even the right password waits until the wait ends (no password is checked meanwhile)
     r = client.login("tiepdan")
     assert r.status_code == 429
     with app.app_context():
-        assert db.session.scalar(db.select(AuditLog.action).where(AuditLog.action == "lock_account"))
+        assert db.session.scalar(db.select(AuditLog.action).where(AuditLog.action == "sign_in_wait"))
 
 
 def test_disabled_account_cannot_sign_in(client, app, agencies, make_officer):

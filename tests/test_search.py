@@ -26,7 +26,7 @@ def test_officer_finds_cases_without_typing_accents(client, app, agencies, make_
     desk.login("tiepdan")
 
     def found(q):
-        page = desk.get("/officer/", query_string={"q": q}).get_data(as_text=True)
+        page = desk.get("/officer/", query_string={"q": q}, follow_redirects=True).get_data(as_text=True)
         return {c["tracking_code"] for c in (anh, other, secret) if c["tracking_code"][:5] in page}
 
     assert found("nguyen van anh") == {anh["tracking_code"]}

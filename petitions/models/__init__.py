@@ -9,12 +9,13 @@ from .settings import CalendarOverride, DeadlineSetting
 from .settings import CaseAnonymisation, RetentionSetting  # noqa: F401
 from .cases import Attachment, Case, CaseEvent, Deadline, IdentityAccess, Party
 from .privacy import PseudonymisedCopy, Redaction  # noqa: F401
+from .summaries import ReportDay  # noqa: F401
 from .units import AdminUnit, Agency
-from .users import User, UserRole
+from .users import SignInThrottle, User, UserRole, UserSession
 
 __all__ = [
     "Commitment", "Conclusion", "Dialogue", "Rating", "ReceptionSession", "ReceptionVisit", "VoterMeeting",
     "ExportJob", "Urging", "urging_cases", "Alert", "Notification", "AdminUnit", "Agency", "Attachment", "AuditLog", "CalendarOverride", "Case", "CaseEvent", "Deadline",
     "DeadlineSetting",
-    "IdentityAccess", "Party", "User", "UserRole",
+    "IdentityAccess", "Party", "SignInThrottle", "User", "UserRole", "UserSession",
 ]

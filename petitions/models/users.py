@@ -126,3 +126,34 @@ class LoginEvent(db.Model):
     outcome: Mapped[str] = mapped_column(String(20))
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class UserSession(db.Model):
+    """A signed-in browser session, checked on the server at every request (issue 14): the
+    cookie carries a random token, this table its SHA-256. Signing out deletes the row, so a
+    cookie saved before the sign-out opens nothing; so do a password change, signing out
+    everywhere, a two-factor reset and disabling the account (every row of the officer)."""
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's token
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins per user name as typed (whether or not the account exists, so the
+    answers never tell which names exist), or per user name and known device. After
+    ``LOGIN_FREE_FAILURES`` failures each attempt waits exponentially longer (at most
+    ``LOGIN_MAX_WAIT_SECONDS``): a stranger can slow guessing down but never lock an
+    officer out of a browser they signed in from before (its own key)."""
+    __tablename__ = "sign_in_throttles"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # HMAC of the name (and device)
+    name_key: Mapped[str] = mapped_column(String(64), index=True)    # HMAC of the name alone
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    wait_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -25,7 +25,7 @@ from sqlalchemy import or_, update
 from ..extensions import db
 from ..models import Agency, AuditLog, User, UserRole
 from ..models.types import utcnow
-from ..models.users import LoginEvent, RecoveryCode
+from ..models.users import LoginEvent, RecoveryCode, SignInThrottle, UserSession
 from ..workflow.states import Role
 
 # Argon2id with the library's recommended parameters (64 MiB, 3 passes); ARGON2_PARAMS
@@ -210,58 +210,224 @@ def create_user(username: str, password: str, *, full_name: str, agency: Agency,
 @dataclass(frozen=True)
 class SignIn:
     user: User | None
-    locked_until: datetime | None = None
+    wait_until: datetime | None = None  # the name must wait until then (the same for every name)
     account: User | None = None  # the account the user name names, whatever the outcome
     outcome: str = "password"
+    throttle_key: str = ""
+
+    @property
+    def locked_until(self):  # the former name
+        return self.wait_until
 
 
-def _count_failure(user: User, now: datetime, max_failures: int, lock_seconds: int) -> datetime | None:
-    """One more failure; at ``max_failures`` the account is locked. Returns the lock's end."""
-    user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= max_failures:
-        user.locked_until = now + timedelta(seconds=lock_seconds)
-        user.failed_logins = 0
-        db.session.add(AuditLog(user_id=user.id, action="lock_account", object_type="user",
-                                object_id=str(user.id), details={"seconds": lock_seconds}))
-        return user.locked_until
+@dataclass(frozen=True)
+class Throttle:
+    """Sign-in throttling per user name: ``free`` failures, then waits of ``base`` seconds
+    doubling at each failure, at most ``cap``; forgotten ``reset`` seconds after the last
+    failure; the officer is told after ``notify`` failures (at most once an hour)."""
+    free: int = 5
+    base: int = 15
+    cap: int = 15 * 60
+    reset: int = 24 * 3600
+    notify: int = 5
+
+    @classmethod
+    def from_config(cls, cfg) -> "Throttle":
+        return cls(free=cfg.get("LOGIN_FREE_FAILURES", 5), base=cfg.get("LOGIN_BASE_WAIT_SECONDS", 15),
+                   cap=cfg.get("LOGIN_MAX_WAIT_SECONDS", 15 * 60), notify=cfg.get("LOGIN_NOTIFY_AFTER", 5))
+
+
+def _production() -> bool:
+    from flask import current_app, has_app_context
+    return has_app_context() and current_app.config.get("ENV") == "production"
+
+
+def _published(**credential) -> bool:
+    from .demo import published_credential
+    return published_credential(**credential)
+
+
+def _name_hmac(value: str) -> str:
+    from flask import current_app
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, ("sign-in:" + value).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _folded_name(username: str) -> str:
+    return unicodedata.normalize("NFC", (username or "").strip().lower())[:200]
+
+
+def throttle_keys(username: str, device: str | None = None) -> tuple[str, str]:
+    """(the key counted for this attempt, the key of the name alone). A browser the officer
+    signed in from before (``device``) is counted apart from strangers."""
+    name = _folded_name(username)
+    name_key = _name_hmac(name)
+    return (_name_hmac(f"{name}\x00device:{device}") if device else name_key), name_key
+
+
+def sign_in_wait(key: str, now: datetime) -> datetime | None:
+    row = db.session.get(SignInThrottle, key)
+    if row is not None and row.wait_until and row.wait_until > now:
+        return row.wait_until
     return None
 
 
-def authenticate(username: str, password: str, *, max_failures: int, lock_seconds: int) -> SignIn:
-    """Check a password. After ``max_failures`` wrong passwords the account waits
-    ``lock_seconds`` (even the right password is refused meanwhile). For an account with
-    two-factor sign-in, the right password does not clear the failures: only a complete
-    sign-in does, so wrong codes and wrong passwords add up to the same lock-out."""
-    user = db.session.scalar(db.select(User).where(User.username == (username or "").strip().lower()))
+def _count_failure(key: str, name_key: str, now: datetime, throttle: Throttle) -> SignInThrottle:
+    """One more failure under ``key``; from the ``free``-th on, the next attempt waits."""
+    row = db.session.get(SignInThrottle, key)
+    if row is None:
+        row = SignInThrottle(key=key, name_key=name_key, failures=0)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except Exception:  # noqa: BLE001 - another request created it meanwhile
+            row = db.session.get(SignInThrottle, key)
+    if row.last_failure_at and (now - row.last_failure_at).total_seconds() > throttle.reset:
+        row.failures = 0
+    row.failures = (row.failures or 0) + 1
+    row.last_failure_at = now
+    if row.failures >= throttle.free:
+        wait = min(throttle.base * 2 ** (row.failures - throttle.free), throttle.cap)
+        row.wait_until = now + timedelta(seconds=wait)
+    db.session.flush()
+    return row
+
+
+def clear_throttle(name_key: str) -> None:
+    db.session.execute(db.delete(SignInThrottle).where(SignInThrottle.name_key == name_key))
+
+
+def authenticate(username: str, password: str, *, throttle: Throttle | None = None, device_user_id: int | None = None,
+                 device: str | None = None, **_ignored) -> SignIn:
+    """Check a password, with throttling per user name (existing or not: the answers are
+    the same) and apart for a known device of the account (``device``, valid only when
+    ``device_user_id`` is the named account). While the name waits no password is checked.
+    For an account with two-factor sign-in the right password does not clear the
+    failures: only a complete sign-in does, so wrong codes and passwords add up."""
+    throttle = throttle or Throttle()
+    name = _folded_name(username)
+    user = db.session.scalar(db.select(User).where(User.username == name)) if name else None
+    known_device = device if (user is not None and device and device_user_id == user.id) else None
+    key, name_key = throttle_keys(name, known_device)
     now = utcnow()
+    wait = sign_in_wait(key, now)
+    if wait:
+        return SignIn(None, wait, user, "throttled", key)
     if user is None:
         try:
             _hasher.verify(_hasher_and_dummy()[1], password or "")
         except VerificationError:
             pass
-        return SignIn(None)
-    if user.locked_until and user.locked_until > now:
-        return SignIn(None, user.locked_until, user, "locked")
+        row = _count_failure(key, name_key, now, throttle)
+        return SignIn(None, row.wait_until if row.wait_until and row.wait_until > now else None, None, "password", key)
     try:
         _hasher.verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        locked = _count_failure(user, now, max_failures, lock_seconds)
-        return SignIn(None, locked, user, "locked" if locked else "password")
+        row = _count_failure(key, name_key, now, throttle)
+        user.failed_logins = (user.failed_logins or 0) + 1
+        _note_wait(user, row, key == name_key, now)
+        _maybe_notify(user, row, now, throttle)
+        return SignIn(None, row.wait_until if row.wait_until and row.wait_until > now else None, user, "password",
+                      key)
+    if _production() and _published(password=password):  # the demo's password, copied into production
+        row = _count_failure(key, name_key, now, throttle)
+        return SignIn(None, row.wait_until if row.wait_until and row.wait_until > now else None, user, "password",
+                      key)
     if not user.active:
-        return SignIn(None, None, user, "disabled")
+        return SignIn(None, None, user, "disabled", key)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    if not user.totp_enabled:
-        user.failed_logins = 0
-    user.locked_until = None
-    return SignIn(user, None, user, "password_ok")
+    return SignIn(user, None, user, "password_ok", key)
 
 
-def finish_sign_in(user: User) -> None:
-    """Password (and code, if any) accepted."""
+def _note_wait(user: User, row: SignInThrottle, for_name: bool, now: datetime) -> None:
+    """A wait started for an existing account: audited, and shown to administrators on the
+    account (``locked_until``, which they can clear) when it holds for the name itself."""
+    if row.wait_until and row.wait_until > now and row.failures >= 1:
+        if for_name:
+            user.locked_until = row.wait_until
+        db.session.add(AuditLog(user_id=None, action="sign_in_wait", object_type="user", object_id=str(user.id),
+                                details={"username": user.username, "failures": row.failures,
+                                         "seconds": int((row.wait_until - now).total_seconds()),
+                                         "known_device": not for_name}))
+
+
+def _maybe_notify(user: User, row: SignInThrottle, now: datetime, throttle: Throttle) -> None:
+    """Tell the officer (in the application, and by mail when they have an address) that
+    someone keeps failing to sign in as them; at most once an hour."""
+    if row.failures < throttle.notify or (row.notified_at and (now - row.notified_at).total_seconds() < 3600):
+        return
+    from flask import current_app
+    from flask_babel import force_locale
+
+    from ..jobs import enqueue_after_commit
+    from ..models import Notification
+    from .alerts import SEND_JOB, _render
+    row.notified_at = now
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with force_locale("vi"):
+        subject, body = _render("mail/sign_in_failures.txt", username=user.username, failures=row.failures,
+                                link=f"{base}/auth/account")
+    note = Notification(user_id=user.id, email=user.email, kind="sign_in_failures", subject=subject, body=body,
+                        status="pending" if user.email else "none", attempts=0,
+                        data={"account": True, "failures": row.failures})
+    db.session.add(note)
+    db.session.add(AuditLog(user_id=None, action="sign_in_failures", object_type="user", object_id=str(user.id),
+                            details={"username": user.username, "failures": row.failures}))
+    db.session.flush()
+    if user.email:
+        enqueue_after_commit(db.session, SEND_JOB, note.id)
+
+
+def finish_sign_in(user: User, throttle_key: str | None = None) -> None:
+    """Password (and code, if any) accepted: the failures counted under the key of this
+    attempt are forgotten. A sign-in from a known browser leaves the strangers' count of the
+    name alone (else each of the officer's sign-ins would give a guesser a fresh start)."""
+    name_key = throttle_keys(user.username)[1]
+    key = throttle_key or name_key
     user.failed_logins = 0
-    user.locked_until = None
     user.last_login_at = utcnow()
+    db.session.execute(db.delete(SignInThrottle).where(SignInThrottle.key == key))
+    if key == name_key:
+        user.locked_until = None
+
+
+# -- server-side sessions -------------------------------------------------------------
+
+def _session_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def start_server_session(user: User, *, ip: str | None, user_agent: str | None, lifetime: float) -> str:
+    """A new session row; returns the token for the cookie (only its hash is stored).
+    The officer's sessions older than ``lifetime`` are removed on the way."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id,
+                                                    UserSession.created_at < now - timedelta(seconds=lifetime)))
+    db.session.add(UserSession(id=_session_hash(token), user_id=user.id, created_at=now, seen_at=now,
+                               ip=(ip or "")[:45] or None, user_agent=(user_agent or "")[:200] or None))
+    db.session.flush()
+    return token
+
+
+def server_session_alive(token: str | None, user_id: int) -> bool:
+    """Is this cookie's session still open on the server (read only: the user loader
+    calls it in the middle of requests)? Its age and idle time are checked on the signed
+    cookie (``_session_guard``)."""
+    if not token or not isinstance(token, str):
+        return False
+    row = db.session.get(UserSession, _session_hash(token))
+    return row is not None and row.user_id == user_id
+
+
+def end_server_session(token: str | None) -> None:
+    if token and isinstance(token, str):
+        db.session.execute(db.delete(UserSession).where(UserSession.id == _session_hash(token)))
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(db.delete(UserSession).where(UserSession.user_id == user.id))
 
 
 def record_login(user: User, outcome: str, success: bool, *, ip: str | None, user_agent: str | None) -> None:
@@ -278,16 +444,22 @@ def load_session_user(user_id: str) -> User | None:
     """Flask-Login's loader: ``"id:generation"``; a stale generation or a disabled account
     loads nobody (the session is over)."""
     ident, _, generation = (user_id or "").partition(":")
-    if not ident.isdigit() or not generation.isdigit():
+    from ..security import strict_int
+    ident, generation = strict_int(ident, minimum=1, maximum=2**31 - 1), strict_int(generation, minimum=0)
+    if ident is None or generation is None:
         return None
-    user = db.session.get(User, int(ident))
-    if user is None or not user.active or (user.session_generation or 0) != int(generation):
+    user = db.session.get(User, ident)
+    if user is None or not user.active or (user.session_generation or 0) != generation:
         return None
+    from flask import has_request_context, session
+    if has_request_context() and not server_session_alive(session.get("sid"), user.id):
+        return None  # signed out on the server: the cookie alone opens nothing
     return user
 
 
 def sign_out_everywhere(user: User, *, by: User | None = None, reason: str = "self") -> None:
     user.session_generation = (user.session_generation or 0) + 1
+    end_all_sessions(user)
     _audit("sign_out_everywhere", user, by, reason=reason)
 
 
@@ -310,6 +482,8 @@ def set_password(user: User, new_password: str, *, by: User | None = None, tempo
     user.failed_logins = 0
     user.locked_until = None
     user.session_generation = (user.session_generation or 0) + 1
+    end_all_sessions(user)
+    clear_throttle(throttle_keys(user.username)[1])
     _audit("reset_password" if temporary else "change_password", user, by)
 
 
@@ -321,6 +495,7 @@ def disable_user(user: User, *, by: User | None, reason: str) -> None:
     user.disabled_at = utcnow()
     user.disabled_reason = reason
     user.session_generation = (user.session_generation or 0) + 1
+    end_all_sessions(user)
     _audit("disable_user", user, by, reason=reason)
 
 
@@ -330,12 +505,14 @@ def enable_user(user: User, *, by: User | None, reason: str = "") -> None:
     user.disabled_reason = None
     user.failed_logins = 0
     user.locked_until = None
+    clear_throttle(throttle_keys(user.username)[1])
     _audit("enable_user", user, by, reason=reason)
 
 
 def unlock_user(user: User, *, by: User | None) -> None:
     user.failed_logins = 0
     user.locked_until = None
+    clear_throttle(throttle_keys(user.username)[1])
     _audit("unlock_account", user, by)
 
 
@@ -414,15 +591,20 @@ class SecondFactor:
     locked_until: datetime | None = None
 
 
-def check_second_factor(user: User, code: str, *, max_failures: int, lock_seconds: int) -> SecondFactor:
+def check_second_factor(user: User, code: str, *, throttle: Throttle | None = None, throttle_key: str | None = None,
+                        **_ignored) -> SecondFactor:
     """A 6-digit code from the app (this step, the one before or after; never twice) or an
-    unused recovery code. Wrong codes count toward the same lock-out as wrong passwords."""
+    unused recovery code. Wrong codes count under the same key as the wrong passwords."""
+    throttle = throttle or Throttle()
     now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        return SecondFactor(False, "locked", user.locked_until)
+    key = throttle_key or throttle_keys(user.username)[0]
+    wait = sign_in_wait(key, now)
+    if wait:
+        return SecondFactor(False, "locked", wait)
     value = _digits(code).lower()
     outcome = "wrong_code"
-    if re.fullmatch(r"\d{6}", value) and user.totp_secret:
+    published = _production() and _published(totp_secret=user.totp_secret)  # the demo's secrets: never in production
+    if re.fullmatch(r"\d{6}", value) and user.totp_secret and not published:
         step = _matching_step(user.totp_secret, value, now)
         if step is not None:
             if _claim_step(user, step):
@@ -430,8 +612,13 @@ def check_second_factor(user: User, code: str, *, max_failures: int, lock_second
             outcome = "reused"
     elif len(value) == 10 and use_recovery_code(user, value):
         return SecondFactor(True, "recovery")
-    locked = _count_failure(user, now, max_failures, lock_seconds)
-    return SecondFactor(False, "locked" if locked else outcome, locked)
+    name_key = throttle_keys(user.username)[1]
+    row = _count_failure(key, name_key, now, throttle)
+    user.failed_logins = (user.failed_logins or 0) + 1
+    _note_wait(user, row, key == name_key, now)
+    _maybe_notify(user, row, now, throttle)
+    waiting = row.wait_until if row.wait_until and row.wait_until > now else None
+    return SecondFactor(False, "locked" if waiting else outcome, waiting)
 
 
 def _recovery_hash(user: User, code: str) -> str:
@@ -482,6 +669,7 @@ def remove_totp(user: User, *, by: User | None, reason: str = "") -> None:
     db.session.execute(db.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     if by is None or by.id != user.id:  # an administrator (page or command)
         user.session_generation = (user.session_generation or 0) + 1
+        end_all_sessions(user)
         _audit("reset_totp", user, by, reason=reason)
     else:
         _audit("disable_totp", user, by)

@@ -95,6 +95,13 @@ DEMO_DUTIES = {
 }
 
 
+def published_credential(password: str | None = None, totp_secret: str | None = None) -> bool:
+    """Is this the published demo password or one of the published two-factor secrets?
+    Production refuses them even on an account that was seeded elsewhere and copied over."""
+    return (password is not None and password == DEMO_PASSWORD) or \
+        (totp_secret is not None and totp_secret in DEMO_TOTP_SECRETS.values())
+
+
 def demo_sign_ins() -> list[tuple[str, str, list[str], str]]:
     """The demo accounts that exist, with their password (as seeded)."""
     from ..models import User
@@ -105,7 +112,11 @@ def demo_sign_ins() -> list[tuple[str, str, list[str], str]]:
 
 
 def seed_demo_data(n_cases: int, seed: int = 2026) -> None:
+    from flask import current_app
+
     from ..web import local_today
+    if current_app.config.get("ENV") == "production":
+        raise RuntimeError("demo data is never created in production")
 
     rng = random.Random(seed)
     load_units()

@@ -33,6 +33,7 @@ from ..workflow.states import PUBLIC_KINDS, Channel, Kind, Role
 from .alerts import SEND_JOB, _render
 from .calendar import get_calendar
 from .intake import Submission, submit_case
+from ..security import strict_int
 
 #: online reception is allowed from this day (LEGAL.md, "Reception duty" [2026])
 ONLINE_FROM = date(2026, 7, 1)
@@ -175,7 +176,7 @@ def add_visit(session: ReceptionSession, by: User, *, visitor_name: str, people:
     """A person (or a group) received at the session, about an existing case or none."""
     _held(session, today)
     visit = ReceptionVisit(session_id=session.id, case_id=case.id if case else None,
-                           visitor_name=visitor_name.strip(), people=max(int(people or 1), 1),
+                           visitor_name=visitor_name.strip(), people=max(strict_int(people or 1, 1, maximum=100_000), 1),
                            summary=summary.strip())
     session.visits.append(visit)
     db.session.flush()

@@ -57,6 +57,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from ..security import strict_int
 from sqlalchemy import func, select, update
 
 from .. import labels
@@ -282,10 +283,11 @@ def _period(args: Mapping[str, str], today: date, errors: dict) -> Period | None
     year_s = (args.get("year") or "").strip()
     if not year_s:
         return reporting_period(kind, period_of(today).year)
-    if not year_s.isdigit() or not 2000 <= int(year_s) <= 2100:
+    year = strict_int(year_s, minimum=2000, maximum=2100)
+    if year is None:
         errors.setdefault("year", []).append(_("Must be a year between 2000 and 2100."))
         return None
-    return reporting_period(kind, int(year_s))
+    return reporting_period(kind, year)
 
 
 def parse_report_args(args: Mapping[str, str], user: User, today: date) -> ReportParams:

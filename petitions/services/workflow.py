@@ -28,6 +28,7 @@ from ..workflow.engine import (
 from ..workflow.states import Channel, Kind, Role, Status
 from ..workflow.transitions import Transition
 from . import codes
+from . import summaries  # noqa: F401  (its session listeners keep report_days current)
 from .calendar import get_calendar, get_rules
 
 CONFLICT = "Someone else changed this case while you were working on it. Nothing was saved: " \

@@ -59,8 +59,10 @@ def main() -> int:
     have = count_cases(db_url)
     if have < cases:
         log(f"seeding {cases - have:,} cases")
-        subprocess.run([str(BIN / "flask"), "seed", "scale", "--cases", str(cases - have), "--seed", str(7 + have)],
-                       env=env, cwd=ROOT,
+        subprocess.run([str(BIN / "flask"), "seed", "scale", "--cases", str(cases - have), "--seed", str(7 + have),
+                        "--benchmark"],
+                       env=dict(env, SCALE_OFFICER_PASSWORD=os.environ.get("LOAD_PASSWORD", "scale-data-only")),
+                       cwd=ROOT,
                        check=True, stdout=subprocess.DEVNULL)
     else:
         log(f"database already holds {have:,} cases: not re-seeding")

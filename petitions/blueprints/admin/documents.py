@@ -58,6 +58,13 @@ def upload_template(kind: str):
         else:
             try:
                 row = docs.upload_template(kind, data, form.file.data.filename or "template.docx", current_user)
+            except docs.TemplateRefused as refused:
+                db.session.rollback()
+                docs.record_refused_template(kind, current_user, refused, form.file.data.filename)
+                db.session.commit()
+                error = _("The template was refused: it tries to reach something outside the document's data "
+                          "(Python objects, functions or settings of the server). A template may only use the "
+                          "fields of the document, as in the built-in template.")
             except docs.RenderError as failure:
                 db.session.rollback()
                 error = _("The template does not render with a sample case, so it was not activated: %(error)s",

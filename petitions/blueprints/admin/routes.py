@@ -30,6 +30,7 @@ from ...web import local_today
 from ...workflow.calendar import SATURDAY, SUNDAY
 from ...workflow.deadlines import BASELINE, DEFAULT_RULES, VARIANT_LABELS, DeadlineError, DeadlineRule, select_rule
 from . import bp
+from ...security import ascii_int
 from .forms import FIRST_DAY, LAST_DAY, CalendarDayForm, DeadlineSettingForm, RecomputeForm, RemoveDayForm
 
 AUDIT_ROWS = 200
@@ -134,16 +135,18 @@ def year_days(year: int) -> list[dict]:
         decision = decisions.get(d)
         holiday = reason is not None and reason not in (SATURDAY, SUNDAY)
         unenacted = calendar_decisions.unenacted_for(d)
+        estimate = calendar_decisions.estimate_for(d)
         if decision or holiday or unenacted or (weekend and reason is None):
             rows.append({"day": d, "weekday": format_date(d, "EEEE"), "working": reason is None,
                          "weekend": weekend, "decision": decision, "unenacted": unenacted,
+                         "estimate": estimate is not None and not decision,
                          "package": names.get(d) or (reason if holiday and not decision else None)})
         d += timedelta(days=1)
     return rows
 
 
 def _year_arg() -> int | None:
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=ascii_int)
     if year is None:
         return local_today().year
     return year if FIRST_DAY.year <= year <= LAST_DAY.year else None
@@ -340,7 +343,13 @@ def alerts():
 
     form = RetryForm()
     if form.validate_on_submit():
-        retry_failed(int(form.notification_id.data), current_user)
+        from flask import abort
+
+        from ...security import strict_int
+        ident = strict_int(form.notification_id.data, minimum=1, maximum=2**31 - 1)
+        if ident is None:
+            abort(404)
+        retry_failed(ident, current_user)
         db.session.commit()
         flash(_("The mail will be sent again."))
         return redirect(url_for("admin.alerts"))

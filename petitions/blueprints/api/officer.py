@@ -21,6 +21,7 @@ from ...web import local_today
 from ...workflow.engine import (ActDateError, EventNotAllowed, FieldError, RoleNotAllowed, TransitionError,
                                 UnknownEvent)
 from . import bp
+from ...security import strict_int
 
 
 def token_required(view):
@@ -88,11 +89,8 @@ MAX_PAGE = 1_000_000
 @token_required
 def list_cases():
     args = request.args
-    try:
-        page = int(args.get("page", 1))
-        if not 1 <= page <= MAX_PAGE:  # a huge page would overflow the database's OFFSET
-            raise ValueError
-    except ValueError:
+    page = strict_int(args.get("page", "1"), minimum=1, maximum=MAX_PAGE)  # a huge page overflows OFFSET
+    if page is None:
         return jsonify({"errors": {"page": [_("Must be a whole number.")]}}), 422
     overdue = args.get("overdue", "false").strip().lower()
     if overdue not in ("true", "false", "1", "0"):

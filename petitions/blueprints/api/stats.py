@@ -12,6 +12,7 @@ from ...services.reports import FIGURES, target4
 from ...web import local_today
 from . import bp
 from .officer import token_required
+from ...security import strict_int
 
 
 @bp.get("/stats/target4")
@@ -23,7 +24,7 @@ def target4_stats():
              if k in request.args and not request.args[k].strip()}
     # checked even where a period given by dates makes them unused: a wrong value is an error
     year = request.args.get("year")
-    if year and not (year.strip().isdigit() and 2000 <= int(year) <= 2100):
+    if year and strict_int(year, minimum=2000, maximum=2100) is None:
         empty["year"] = [_("Must be a year between 2000 and 2100.")]
     if empty:
         return jsonify({"errors": empty}), 422

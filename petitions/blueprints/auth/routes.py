@@ -6,6 +6,7 @@ after an administrator's reset; enrolment in two-factor sign-in for the roles th
 """
 from __future__ import annotations
 
+import secrets
 import time
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from ...security import BaseForm as FlaskForm
 from markupsafe import Markup
 from wtforms import PasswordField, StringField
@@ -35,6 +37,7 @@ _ALWAYS = {"static", "auth.logout", "auth.login", "public.set_language"}
 
 LOGIN_OUTCOMES = {
     "signed_in": _l("Signed in"),
+    "throttled": _l("Refused: too many failures, waiting"),
     "recovery": _l("Signed in with a recovery code"),
     "password_ok": _l("Password accepted, code asked"),
     "password": _l("Wrong password"),
@@ -95,19 +98,68 @@ def _lifetime() -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def _start_session(user: User, outcome: str = "signed_in") -> None:
-    """The sign-in is complete: a permanent (time-limited) session, no remember-me cookie."""
+def _server_session(user: User) -> None:
+    """A new session row on the server; the cookie carries its token (issue 14)."""
+    session["sid"] = accounts.start_server_session(user, lifetime=_lifetime(), **_client())
+
+
+def _start_session(user: User, outcome: str = "signed_in", throttle_key: str | None = None) -> None:
+    """The sign-in is complete: a permanent (time-limited) session checked on the server,
+    no remember-me cookie."""
     lang = session.get("lang")
+    accounts.end_server_session(session.get("sid"))
     session.clear()  # nothing from before the sign-in is carried over
     if lang:
         session["lang"] = lang
+    _server_session(user)
     login_user(user, remember=False)
     session.permanent = True
     now = int(time.time())
     session["signed_in_at"] = now
     session["seen_at"] = now
-    accounts.finish_sign_in(user)
+    accounts.finish_sign_in(user, throttle_key)
     accounts.record_login(user, outcome, True, **_client())
+
+
+# -- known devices: a browser the officer signed in from is not slowed by strangers' failures
+
+_DEVICE_DAYS = 365
+
+
+def _device_cookie_name() -> str:
+    return "__Host-device" if current_app.config.get("ENV") == "production" else "petitions_device"
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def _known_device() -> tuple[int | None, str | None]:
+    """(account id, device nonce) from this browser's signed device cookie, if any."""
+    try:
+        data = _device_serializer().loads(request.cookies.get(_device_cookie_name(), ""),
+                                          max_age=_DEVICE_DAYS * 86400)
+    except BadSignature:
+        return None, None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("d"), str):
+        return None, None
+    return data["u"], data["d"]
+
+
+def _remember_device(response, user: User):
+    uid, nonce = _known_device()
+    if uid != user.id:
+        nonce = secrets.token_urlsafe(16)
+    response.set_cookie(_device_cookie_name(), _device_serializer().dumps({"u": user.id, "d": nonce}),
+                        max_age=_DEVICE_DAYS * 86400, path="/", httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    return response
+
+
+def _wait_message(until) -> str:
+    moment = until.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%H:%M:%S")
+    return _("Too many failed sign-ins with this user name. Wait until %(time)s before trying again; "
+             "each new failure doubles the wait. If you did not cause this, tell an administrator.", time=moment)
 
 
 def _after_sign_in(user: User, next_url: str | None):
@@ -116,14 +168,6 @@ def _after_sign_in(user: User, next_url: str | None):
     if accounts.totp_required(user, current_app.config["TOTP_REQUIRED_ROLES"]) and not user.totp_enabled:
         return redirect(url_for("auth.setup_two_factor"))
     return redirect(_safe_next(next_url))
-
-
-def _locked_message(until, codes: bool = False) -> str:
-    if codes:
-        return _("Too many wrong passwords or codes. This account is locked until %(time)s; "
-                 "try again then or ask an administrator.", time=_local_time(until))
-    return _("Too many wrong passwords. This account is locked until %(time)s; "
-             "try again then or ask an administrator.", time=_local_time(until))
 
 
 @bp.before_app_request
@@ -144,8 +188,10 @@ def _session_guard():
         message = _("You have been signed out: your password was changed, your account was signed out on "
                     "all devices or disabled. Please sign in again.")
     if message:
+        accounts.end_server_session(session.get("sid"))
+        db.session.commit()
         logout_user()
-        for key in ("signed_in_at", "seen_at", PENDING):
+        for key in ("signed_in_at", "seen_at", PENDING, "sid"):
             session.pop(key, None)
         if request.path.startswith("/api/"):
             return None
@@ -176,26 +222,28 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        cfg = current_app.config
+        device_user, device = _known_device()
         result = authenticate(form.username.data, form.password.data,
-                              max_failures=cfg["LOGIN_MAX_FAILURES"], lock_seconds=cfg["LOGIN_LOCK_SECONDS"])
+                              throttle=accounts.Throttle.from_config(current_app.config),
+                              device_user_id=device_user, device=device)
         user = result.user
         if user and user.totp_enabled:
             accounts.record_login(user, "password_ok", True, **_client())
             db.session.commit()
             session[PENDING] = {"uid": user.id, "gen": user.session_generation or 0, "at": int(time.time()),
-                                "next": request.args.get("next")}
+                                "next": request.args.get("next"), "tk": result.throttle_key}
             return redirect(url_for("auth.two_factor"))
         if user:
-            _start_session(user)
+            _start_session(user, throttle_key=result.throttle_key)
             db.session.commit()
-            return _after_sign_in(user, request.args.get("next"))
+            return _remember_device(_after_sign_in(user, request.args.get("next")), user)
         if result.account is not None:
             accounts.record_login(result.account, result.outcome, False, **_client())
         db.session.commit()
+        # the same answers whether the account exists or not: they depend only on the name's failures
         status = 401
-        if result.locked_until:
-            form.password.errors = [_locked_message(result.locked_until)]
+        if result.wait_until:
+            form.password.errors = [_wait_message(result.wait_until)]
             status = 429
         else:
             form.password.errors = [_("Wrong user name or password.")]
@@ -224,22 +272,23 @@ def two_factor():
     form = CodeForm()
     status = 200
     if form.validate_on_submit():
-        cfg = current_app.config
-        result = accounts.check_second_factor(user, form.code.data, max_failures=cfg["LOGIN_MAX_FAILURES"],
-                                              lock_seconds=cfg["LOGIN_LOCK_SECONDS"])
+        key = session.get(PENDING, {}).get("tk")
+        result = accounts.check_second_factor(user, form.code.data,
+                                              throttle=accounts.Throttle.from_config(current_app.config),
+                                              throttle_key=key)
         if result.ok:
             next_url = session.get(PENDING, {}).get("next")
-            _start_session(user, "signed_in" if result.outcome == "code" else "recovery")
+            _start_session(user, "signed_in" if result.outcome == "code" else "recovery", throttle_key=key)
             db.session.commit()
             if result.outcome == "recovery":
                 flash(_("You signed in with a recovery code; it cannot be used again. %(n)d left.",
                         n=accounts.recovery_codes_left(user)))
-            return _after_sign_in(user, next_url)
+            return _remember_device(_after_sign_in(user, next_url), user)
         accounts.record_login(user, result.outcome, False, **_client())
         db.session.commit()
         if result.outcome == "locked":
             session.pop(PENDING, None)
-            form.code.errors = [_locked_message(result.locked_until, codes=True)]
+            form.code.errors = [_wait_message(result.locked_until)]
             status = 429
         elif result.outcome == "reused":
             form.code.errors = [_("This code has already been used. Wait for the next code in the app "
@@ -254,6 +303,8 @@ def two_factor():
 @bp.post("/logout")
 @login_required
 def logout():
+    accounts.end_server_session(session.pop("sid", None))
+    db.session.commit()
     logout_user()
     session.pop("signed_in_at", None)
     session.pop("seen_at", None)
@@ -293,7 +344,8 @@ def change_password():
                 form.new.errors = [str(p) for p in rejected.problems]
                 status = 422
             else:
-                # every other session ends (the generation moved); this one goes on
+                # every other session ends (the generation moved, the rows are gone); this one goes on
+                _server_session(user)
                 login_user(user, remember=False)
                 db.session.commit()
                 flash(_("Your password has been changed. Your other sessions have been signed out."))

@@ -20,10 +20,8 @@ def _strip(value):
 
 
 def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    from ...security import strict_int
+    return strict_int(value)
 
 
 class SessionForm(FlaskForm):

@@ -16,14 +16,16 @@ from ...services.engagement import (FREQUENCY_LABELS, SESSION_KINDS, SESSION_MOD
 from ...web import local_today
 from . import bp
 from .forms import PeriodForm
+from ...security import ascii_int, strict_int
 
 
 
 def load_or_404(model, raw_id: str):
     """Ids in the address are plain digits (the routes take strings, as the export pages do)."""
-    if not raw_id.isdigit():
+    ident = strict_int(raw_id, minimum=1, maximum=2**31 - 1)
+    if ident is None:
         abort(404)
-    row = db.session.get(model, int(raw_id))
+    row = db.session.get(model, ident)
     if row is None:
         abort(404)
     return row
@@ -61,7 +63,7 @@ def index():
     code = request.args.get("agency")
     if not (code and can_monitor_province(current_user)):
         code = current_user.agency.code
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=ascii_int)
     return redirect(url_for("engage.show_agency", code=code, **({"year": year} if year else {})))
 
 

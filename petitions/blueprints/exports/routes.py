@@ -14,6 +14,7 @@ from ...services.reports import FIGURES, TARGET_KINDS, agency_tree, target4
 from ...web import local_today
 from ...workflow.periods import KINDS as PERIOD_KINDS
 from . import bp
+from ...security import strict_int
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -109,7 +110,8 @@ def cases_xlsx():
 
 
 def _job_or_abort(export_id: str) -> ExportJob:
-    job = db.session.get(ExportJob, int(export_id)) if export_id.isdigit() else None
+    ident = strict_int(export_id, minimum=1, maximum=2**31 - 1)
+    job = db.session.get(ExportJob, ident) if ident else None
     if job is None:
         abort(404)
     if not exports.can_download(current_user, job):

@@ -24,6 +24,7 @@ from ...permissions import can_monitor_province
 from ...services.codes import format_code, normalize
 from ...services.verification import redact
 from . import bp
+from ...security import ascii_int
 
 PAGE = 100
 CONTEXTS = {"case_page": _l("case page"), "attachment": _l("attachment opened"),
@@ -106,7 +107,7 @@ def _guard():
 def identity_log():
     _guard()
     f = _filter()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=ascii_int), 1)
     base = _query(f)
     total = db.session.scalar(db.select(db.func.count()).select_from(base.order_by(None).subquery()))
     accesses = list(db.session.scalars(base.limit(PAGE).offset((page - 1) * PAGE)))

@@ -17,6 +17,7 @@ from ...services.reports import FIGURES, cases_for, target4, target4_by_agency
 from ...web import local_today
 from ...workflow.states import Kind
 from . import bp
+from ...security import ascii_int
 from .data import (FIGURE_HELP, FIGURE_LABELS, MIN_TO_RANK, letters_judged, months_before, open_case_ages,
                    overdue_by_agency, quarter_trend, ranking)
 from .forms import PERIOD_LABELS, OverdueForm, ScopeForm
@@ -139,7 +140,7 @@ def figure_cases():
         abort(404)
     form = _scope_form(user)
     sel = resolve(form, user, local_today())
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=ascii_int), 1)
     query = cases_for(figure, sel.scope)
     total = db.session.scalar(db.select(func.count()).select_from(
         query.with_only_columns(Case.id).order_by(None).subquery()))
@@ -176,7 +177,7 @@ def overdue():
     form, f = _overdue_filter(user)
     today = local_today()
     calendar = get_calendar()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=ascii_int), 1)
     rows, total = page_of_overdue(f, today, calendar, current_app.config["ALERT_DUE_SOON_DAYS"], page, LIST_SIZE)
     pages = max((total + LIST_SIZE - 1) // LIST_SIZE, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}

@@ -18,6 +18,7 @@ from ...workflow.periods import KINDS as PERIOD_KINDS
 from ...workflow.periods import Period, custom, period_of, reporting_period
 from ...workflow.states import Role
 from .forms import PERIOD_LABELS, REPORT_KINDS
+from ...security import strict_int
 
 
 def monitoring_user():
@@ -114,10 +115,7 @@ def resolve(form, user, today: date) -> Selection:
         else:
             period = custom(start, end)
     elif kind in PERIOD_KINDS:
-        try:
-            year = int(form.year.data) if form.year.data else default.year
-        except (TypeError, ValueError):
-            year = 0
+        year = strict_int(form.year.data, 0) if form.year.data else default.year
         if 2000 <= year <= 2100:
             period = reporting_period(kind, year)
         else:

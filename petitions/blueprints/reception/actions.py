@@ -21,6 +21,7 @@ from ...workflow.states import Role
 from ...workflow.transitions import FieldSpec, Transition
 from . import bp
 from .routes import _case_or_abort
+from ...security import strict_int
 
 LONG_TEXT = {"note", "answer", "minutes", "finding", "representatives", "reason"}
 
@@ -131,7 +132,7 @@ def act(code: str, event: str):
         version = form.version.data or ""
         try:
             apply_transition(case, event, current_user, form.act_date.data, values, today=local_today(),
-                             expected_version=int(version) if version.isdigit() else -1)
+                             expected_version=strict_int(version, -1, minimum=0))
         except TransitionError as error:
             status = refused(form, error, getattr(form, f"f_{getattr(error, 'field', '')}", None) or form.act_date)
         else:

@@ -156,6 +156,7 @@ def issue_document(code: str, event_id: int, kind: str):
             status = 422
         except (docs.RenderError, docs.IdentityLeak) as error:
             db.session.rollback()
+            _audit_refusal(kind, error)
             flash(_("The document could not be generated from its template: %(error)s", error=str(error)))
             status = 422
         else:
@@ -164,6 +165,13 @@ def issue_document(code: str, event_id: int, kind: str):
         status = 422
     return render_template("reception/documents_issue.html", case=case, event=event, kind=doc_kind, form=form,
                            urging=None), status
+
+
+def _audit_refusal(kind: str, error: Exception) -> None:
+    """A template the sandbox refused at issue time (issue 14): in the audit log."""
+    if isinstance(error, docs.TemplateRefused):
+        docs.record_refused_template(kind, current_user, error)
+        db.session.commit()
 
 
 def _issued(doc: IssuedDocument):
@@ -236,6 +244,7 @@ def reissue_document(document_id: int):
                                     capacity=form.capacity.data, text=form.text.data)
     except (docs.DocumentError, docs.RenderError, docs.IdentityLeak) as error:
         db.session.rollback()
+        _audit_refusal(doc.kind, error)
         flash(str(error) if isinstance(error, docs.DocumentError) else
               _("The document could not be generated from its template: %(error)s", error=str(error)))
         return redirect(url_for("reception.show_document", document_id=doc.id))
@@ -276,6 +285,7 @@ def issue_urging_document(urging_id: int):
                                       capacity=form.capacity.data, text=None)
         except (docs.DocumentError, docs.RenderError, docs.IdentityLeak) as error:
             db.session.rollback()
+            _audit_refusal("urging_letter", error)
             flash(str(error) if isinstance(error, docs.DocumentError) else
                   _("The document could not be generated from its template: %(error)s", error=str(error)))
             status = 422

@@ -54,6 +54,8 @@ def open_notification(notification_id: int):
 def _target(note: Notification) -> str:
     """Where a notification leads: the urging, session or dialogue it is about, or its case."""
     data = note.data or {}
+    if data.get("account"):  # failed sign-ins to the officer's own account (issue 14)
+        return url_for("auth.account")
     if data.get("urging"):
         return url_for("reception.show_urging", urging_id=data["urging"])
     if data.get("session"):

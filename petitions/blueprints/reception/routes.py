@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from flask import (Response, abort, current_app, flash, redirect, render_templat
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from ...security import BaseForm as FlaskForm
 
 from ... import labels
@@ -29,10 +31,52 @@ from ...workflow.states import Channel, Kind, Role
 from ..public.forms import checked_files, take_signer_lists, to_submission
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
+from ...security import ascii_int, strict_int
+
+
+SEARCH_TTL = 8 * 3600  # a search token in a page's links lasts as long as a sign-in
+
+
+def search_token(term: str) -> str:
+    """The officer's search term as an opaque token for the address bar and the paging
+    links: encrypted under the identity keys and bound to the officer, so an ID number or
+    a name typed in the search never reaches a URL, the access logs or the browser history."""
+    from ...services.crypto import keyring
+    payload = json.dumps({"u": current_user.id, "q": term}, ensure_ascii=False).encode("utf-8")
+    return keyring().encrypt(payload).decode("ascii")
+
+
+def search_term(token: str | None) -> str | None:
+    from cryptography.fernet import InvalidToken
+
+    from ...services.crypto import keyring
+    if not token:
+        return None
+    try:
+        data = json.loads(keyring().decrypt(token.encode("ascii"), ttl=SEARCH_TTL))
+    except (InvalidToken, ValueError, UnicodeError):
+        return None
+    if not isinstance(data, dict) or data.get("u") != current_user.id or not isinstance(data.get("q"), str):
+        return None
+    return data["q"]
+
+
+def _filter_args(source) -> dict:
+    """The filters to put in the address: every field but the search term, which becomes a token."""
+    args = {k: v for k, v in source.items() if k not in ("q", "s", "page", "csrf_token") and v}
+    term = (source.get("q") or "").strip()
+    if term:
+        args["s"] = search_token(term[:200])
+    return args
 
 
 def _filter_form() -> tuple[FilterForm, CaseFilter]:
-    form = FilterForm(request.args)
+    data = MultiDict(request.args)
+    data.pop("q", None)
+    term = search_term(request.args.get("s"))
+    if term:
+        data["q"] = term
+    form = FilterForm(data)
     form.kind.choices = [("", _("All kinds"))] + [(k.value, labels.label(labels.KIND, k.value)) for k in Kind]
     form.status.choices = [("", _("All statuses"))] + [(k, str(v)) for k, v in labels.STATUS.items()]
     form.commune.choices = [("", _("All communes"))] + commune_choices()
@@ -45,10 +89,15 @@ def _filter_form() -> tuple[FilterForm, CaseFilter]:
     return form, f
 
 
-@bp.get("/")
+@bp.route("/", methods=["GET", "POST"])
 def queue():
+    # the search is sent by POST (issue 14): the term never appears in the address
+    if request.method == "POST":
+        return redirect(url_for("reception.queue", **_filter_args(request.form)), 303)
+    if request.args.get("q"):  # an old bookmark or a hand-typed address: the term leaves the URL
+        return redirect(url_for("reception.queue", **_filter_args(request.args)), 303)
     form, f = _filter_form()
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=ascii_int), 1)
     size = current_app.config["PAGE_SIZE"]
     rows, total = page_of_cases(current_user, f, page, size)
     # a denouncer's name typed into the title is blacked out for who may not see the identity
@@ -235,7 +284,9 @@ def record_signer_withdrawals(code: str):
     FlaskForm().validate_on_submit() or abort(400)
     try:
         on = date.fromisoformat(request.form.get("withdrawn_on", ""))
-        ids = [int(i) for i in request.form.getlist("party")]
+        ids = [strict_int(i, minimum=1, maximum=2**31 - 1) for i in request.form.getlist("party")]
+        if None in ids:
+            raise ValueError("party")
         record_withdrawals(case, ids, current_user, on, today=local_today())
     except ValueError as error:
         db.session.rollback()

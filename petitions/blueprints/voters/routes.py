@@ -32,6 +32,7 @@ from ...workflow.states import Event, Kind
 from ..reception.actions import refused
 from . import bp
 from .forms import FORM_ROWS, MAX_FORM_ROWS, BulkForm, ImportForm, MeetingForm, PetitionsForm, ReportForm
+from ...security import ascii_int, strict_int
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -54,7 +55,8 @@ def _answering_agencies() -> list[tuple[str, str]]:
 
 def _meeting_or_abort(meeting_id: str, manage: bool = False) -> VoterMeeting:
     # a plain segment, not <int:>: tests/test_access.py builds every route with sample values
-    meeting = (db.session.get(VoterMeeting, int(meeting_id)) if meeting_id.isdigit() else None) or abort(404)
+    ident = strict_int(meeting_id, minimum=1, maximum=2**31 - 1)
+    meeting = (db.session.get(VoterMeeting, ident) if ident else None) or abort(404)
     if manage and not voters.can_manage_meeting(current_user, meeting):
         abort(403)
     return meeting
@@ -138,7 +140,7 @@ def act_on_petitions(meeting_id: str):
     form.agency.choices = [(voters.PROPOSED, "")] + _answering_agencies()
     codes = [normalize(c) for c in request.form.getlist("case")]
     cases = [c for c in voters.meeting_petitions(meeting) if c.tracking_code in set(codes)]
-    versions = {c: int(v) for c in codes if (v := request.form.get(f"v-{c}", "")).isdigit()}
+    versions = {c: v for c in codes if (v := strict_int(request.form.get(f"v-{c}", ""), minimum=0)) is not None}
     problems = []
     valid = form.validate_on_submit()
     if valid and event == Event.CONSOLIDATE.value and not form.session.data:
@@ -178,7 +180,7 @@ def _mark_rows(form: PetitionsForm, errors: list[voters.RowError]) -> None:
 def enter_petitions(meeting_id: str):
     meeting = _meeting_or_abort(meeting_id, manage=True)
     form = PetitionsForm()
-    wanted = min(max(request.args.get("rows", FORM_ROWS, type=int), 1), MAX_FORM_ROWS)
+    wanted = min(max(request.args.get("rows", FORM_ROWS, type=ascii_int), 1), MAX_FORM_ROWS)
     while len(form.rows.entries) < wanted:
         form.rows.append_entry()
     errors: list[voters.RowError] = []
@@ -253,7 +255,7 @@ def report_petition(code: str):
         try:
             voters.report_petition(case, current_user, form.act_date.data, satisfied=form.satisfied.data == "yes",
                                    note=form.note.data, today=local_today(),
-                                   expected_version=int(version) if version.isdigit() else -1)
+                                   expected_version=strict_int(version, -1, minimum=0))
         except TransitionError as error:
             status = refused(form, error, form.note)
         else:

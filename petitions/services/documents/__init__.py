@@ -22,9 +22,9 @@ from . import context as ctx_mod
 from .kinds import BY_KEY, KINDS, DocKind, kinds_for_event, recipients_for, variant_for
 from ..filemeta import clean_docx, clean_pdf
 from .numbering import take_number
-from .render import PdfError, RenderError, builtin_template, docx_text, docx_to_pdf, render_docx, sha256
+from .render import PdfError, RenderError, TemplateRefused, builtin_template, docx_text, docx_to_pdf, render_docx, sha256
 
-__all__ = ["BY_KEY", "KINDS", "DocumentError", "IdentityLeak", "RenderError", "issue_document",
+__all__ = ["BY_KEY", "KINDS", "DocumentError", "IdentityLeak", "RenderError", "TemplateRefused", "issue_document",
            "reissue_document", "make_pdf", "offered_for_event", "upload_template", "document_path",
            "kinds_for_event", "recipients_for", "default_signer"]
 
@@ -86,7 +86,15 @@ def default_signer(agency_id: int, user: User | None = None) -> str:
     return heads[0][1] if len(heads) == 1 else ""
 
 
+#: notices sent with the ``notify`` event that are not the documents ``notify`` produces (the
+#: decision, the acceptance notice): a suspension/termination notice, a conclusion sent (issue 16)
+_OTHER_NOTICES = {"complaint-procedure-notice", "denunciation-conclusion-notice"}
+
+
 def offered_for_event(case: Case, event: CaseEvent) -> list[DocKind]:
+    stopped = set(((event.data or {}).get("deadlines") or {}).get("stopped") or ())
+    if event.event == "notify" and stopped & _OTHER_NOTICES:
+        return []
     return kinds_for_event(case.kind, event.event)
 
 
@@ -257,6 +265,13 @@ def upload_template(kind_key: str, data: bytes, filename: str, user: User) -> Do
                             object_id=str(row.id), details={"kind": kind_key, "version": version,
                                                             "sha256": row.sha256, "file": filename[:255]}))
     return row
+
+
+def record_refused_template(kind_key: str, user: User | None, error: Exception, filename: str | None = None) -> None:
+    """Audit a template refused by the sandbox (after the caller's rollback; the caller commits)."""
+    db.session.add(AuditLog(user_id=user.id if user else None, action="refuse_document_template",
+                            object_type="document_template", object_id=None,
+                            details={"kind": kind_key, "file": (filename or "")[:255], "error": str(error)[:300]}))
 
 
 def revert_template(kind_key: str, user: User) -> None:

@@ -21,8 +21,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from datetime import date, datetime
+from decimal import Decimal
+
 from docxtpl import DocxTemplate
-from jinja2 import Environment, StrictUndefined
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 BUILTIN = Path(__file__).resolve().parents[2] / "documents" / "templates"
 FONTS_CONF = Path(__file__).resolve().parents[2] / "documents" / "fonts" / "fonts.conf"
@@ -32,16 +36,80 @@ class RenderError(ValueError):
     """The template does not render (a syntax error, an unknown name)."""
 
 
+class TemplateRefused(RenderError):
+    """The template tries to reach something outside the document's data (Jinja's globals,
+    an object's attributes, Python internals): refused, whoever uploaded it."""
+
+
+# Jinja's default globals (range, lipsum, dict, cycler, joiner, namespace) are all
+# removed: a template sees only the context's plain values. These names are refused
+# outright with the clear message, even before rendering.
+_OUTSIDE_NAMES = ("lipsum", "cycler", "joiner", "namespace", "range", "dict", "request", "config",
+                  "session", "g", "url_for", "self", "os", "sys", "builtins")
+
+
+def _plain(value):
+    """The context as plain values only: text, numbers, dates, lists and dicts of them.
+    Anything else (an ORM object, a function, a class) becomes its text."""
+    if value is None or isinstance(value, (str, bool, int, float, Decimal, date, datetime)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's sandbox (no attribute starting with "_", no unsafe callables, no mutation of
+    lists and dicts) with no globals at all, and no attribute of anything but a dict's keys
+    and the plain values' own harmless methods (``upper``, ``strftime``...)."""
+
+    def __init__(self):
+        super().__init__(undefined=StrictUndefined, autoescape=True)
+        self.globals.clear()
+
+    def is_safe_attribute(self, obj, attr, value):
+        if attr.startswith("_") or attr in ("format", "format_map", "mro"):
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
+def sandbox_environment() -> _Sandbox:
+    return _Sandbox()
+
+
 def builtin_template(kind: str) -> Path:
     return BUILTIN / f"{kind}.docx"
 
 
+def _outside_name(error: UndefinedError) -> str | None:
+    message = str(error)
+    if "attribute '_" in message or "is unsafe" in message:
+        return "attribute"
+    for name in _OUTSIDE_NAMES:
+        if f"'{name}' is undefined" in message:
+            return name
+    return None
+
+
 def render_docx(template: Path | bytes, context: dict) -> bytes:
+    """Render in Jinja's sandbox with only the context's plain values reachable (every
+    template, shipped or uploaded). Raises :class:`TemplateRefused` when the template
+    reaches outside the context, :class:`RenderError` for any other failure."""
     source = io.BytesIO(template) if isinstance(template, bytes) else str(template)
     try:
         doc = DocxTemplate(source)
-        doc.render(context, jinja_env=Environment(undefined=StrictUndefined, autoescape=True))
-    except Exception as error:  # docxtpl raises jinja2 errors, zip errors, XML errors
+        doc.render(_plain(context), jinja_env=sandbox_environment())
+    except SecurityError as error:
+        raise TemplateRefused(f"SecurityError: {error}") from error
+    except UndefinedError as error:
+        if _outside_name(error):
+            raise TemplateRefused(f"UndefinedError: {error}") from error
+        raise RenderError(f"UndefinedError: {error}") from error
+    except TemplateSyntaxError as error:
+        raise RenderError(f"TemplateSyntaxError: {error}") from error
+    except Exception as error:  # docxtpl raises zip errors, XML errors
         raise RenderError(f"{type(error).__name__}: {error}") from error
     out = io.BytesIO()
     doc.save(out)
