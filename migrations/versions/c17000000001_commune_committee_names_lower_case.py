@@ -1,7 +1,7 @@
 """the communes' People's Committees named with the unit type in lower case
 
 Revision ID: c17000000001
-Revises: c16000000001
+Revises: c18000000001
 Create Date: 2026-12-05 14:40:00
 
 "Ủy ban nhân dân Phường Thành Vinh" -> "Ủy ban nhân dân phường Thành Vinh": Vietnamese
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c17000000001'
-down_revision = 'c16000000001'
+down_revision = 'c18000000001'
 branch_labels = None
 depends_on = None
 
