@@ -54,6 +54,9 @@ ACTIONS = {
     "privacy_anonymise": _l("Expired personal data anonymised"),
     "privacy_export": _l("A filer's data exported on request"),
     "privacy_lookup": _l("A filer's letters looked up on request"),
+    "refuse_document_template": _l("Document template refused"),
+    "sign_in_failures": _l("Many failed sign-ins"),
+    "sign_in_wait": _l("Sign-in slowed after failures"),
 }
 
 OBJECTS = {
