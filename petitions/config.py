@@ -143,6 +143,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REPORT_WITHDRAWN_AS_RESOLVED": env.get("REPORT_WITHDRAWN_AS_RESOLVED", "") in ("1", "true", "yes"),
         # public statistics: figures over fewer cases than this are not shown as rates
         "PUBLIC_MIN_COUNT": int(env.get("PUBLIC_MIN_COUNT", 10)),
+        # the public statistics are recomputed when a figure changed, at most this often (seconds)
+        "STATISTICS_REFRESH_SECONDS": int(env.get("STATISTICS_REFRESH_SECONDS", 10)),
         # a poor rating asks for a review, which the agency's head answers within this many working days
         "REVIEW_DAYS": int(env.get("REVIEW_DAYS", 10)),
         # --- mail (standard library smtplib) ---

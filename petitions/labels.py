@@ -95,6 +95,8 @@ EVENT = {
     "start_verification": _l("Verification started"),
     "hold_dialogue": _l("Dialogue held"),
     "extend": _l("Time limit extended"),
+    "determine_complexity": _l("Complexity determined in writing"),
+    "record_receipt": _l("Day of receipt of the decision recorded"),
     "suspend": _l("Suspended"),
     "resume": _l("Resumed"),
     "decide": _l("Decision made"),

@@ -336,7 +336,11 @@ def _counter(name: str) -> tuple[list, tuple[str, ...]]:
 
 def _count_exceeded(name: str) -> int | None:
     """Seconds to wait when the counter ``name`` (a config key holding the limits) is
-    used up for this address, else None. Fails open when the storage is unreachable."""
+    used up for this address, else None. Fails open when the storage is unreachable.
+    With the limiter switched off (RATELIMIT_ENABLED=false) nothing is counted and
+    nothing is logged: a disabled limiter is not an outage."""
+    if not _limits_on():
+        return None
     items, ident = _counter(name)
     try:
         strategy = _strategy()
@@ -349,7 +353,13 @@ def _count_exceeded(name: str) -> int | None:
     return None
 
 
+def _limits_on() -> bool:
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
 def _count_hit(name: str) -> None:
+    if not _limits_on():
+        return
     items, ident = _counter(name)
     try:
         strategy = _strategy()
@@ -484,6 +494,8 @@ def _use_once(name: str) -> bool:
     """True the first time ``name`` is seen within the hour (a solved question is not
     replayed); fails open without Redis."""
     from limits import RateLimitItemPerHour
+    if not _limits_on():
+        return True
     try:
         return _strategy().hit(RateLimitItemPerHour(1), "petitions", "once", name)
     except Exception:  # noqa: BLE001

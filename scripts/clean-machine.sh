@@ -5,7 +5,10 @@
 # apt sources), a fresh `git clone` of this repository (its committed HEAD) is copied into it,
 # and inside it, as a new user would, with nothing installed by hand:
 #   1. `make run`, bounded: the first page must answer, in Vietnamese;
-#   2. `make test`: the whole suite, both passes.
+#   2. `make test`: the whole suite, both passes;
+#   3. `flask documents check` (the official documents' PDF reads back in Vietnamese);
+#   4. the production way, no make: `pip install .` from another fresh clone into a new venv,
+#      `flask db upgrade`, `flask seed demo`, `flask run`: the first page, in Vietnamese.
 # Both run in a network namespace of their own, so this machine's PostgreSQL and Redis on
 # 127.0.0.1 are not there: the project's scripts must install and start their own. The namespace
 # reaches the package registries (apt, pip) through a veth pair and NAT restricted to DNS, HTTP
@@ -120,6 +123,7 @@ step_start "fresh root + git clone"
 rm -rf --one-file-system "$root"
 cp -a "$base" "$root"
 git clone -q "$repo" "$root/root/petitions" || { step_end FAIL "git clone"; exit 1; }
+git clone -q "$repo" "$root/root/petitions-pkg" || { step_end FAIL "git clone"; exit 1; }
 commit=$(git -C "$root/root/petitions" rev-parse --short HEAD)
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 # This workplace's network, not the project: HTTPS to the registries goes through an egress proxy
@@ -172,30 +176,34 @@ inside() {
 }
 status=0
 
+first_page() {  # first_page PORT PID FILE: wait for the page while PID runs; Vietnamese?
+  local port=$1 pid=$2 file=$3 page=""
+  for _ in $(seq 1 "$run_timeout"); do
+    kill -0 "$pid" 2>/dev/null || break
+    page=$(ip netns exec "$ns" curl -s -m 5 "http://127.0.0.1:$port/" 2>/dev/null) && [ -n "$page" ] && break
+    sleep 1
+  done
+  if [ -z "$page" ]; then step_end FAIL "no page within ${run_timeout} s"; return 1; fi
+  echo "$page" > "$file"
+  if grep -q '<html lang="vi"' <<<"$page" && grep -q 'Bạn đã gửi đơn' <<<"$page" \
+      && ! grep -q 'Which one should I choose' <<<"$page"; then
+    step_end ok "first page served in Vietnamese ($(grep -o '<h1>[^<]*' <<<"$page" | head -1 | sed 's/<h1>//'))"
+  else
+    step_end FAIL "first page is not in Vietnamese (see $file)"; return 1
+  fi
+}
+stop() {  # stop PID: the bounded command, then whatever it left running in the root
+  local pids
+  kill -TERM "$1" 2>/dev/null; wait "$1" 2>/dev/null
+  pids=$(chroot_pids); [ -n "$pids" ] && kill $pids 2>/dev/null; sleep 2
+}
+
 # --- 5. the app command, bounded: the first page must answer in Vietnamese --------------------
 step_start "make run (until the first page answers)"
 inside "exec timeout --kill-after=20 $run_timeout nice -n 10 make run" > "$dir/make-run.log" 2>&1 &
 run_pid=$!
-page="" ok=""
-for _ in $(seq 1 "$run_timeout"); do
-  kill -0 "$run_pid" 2>/dev/null || break
-  page=$(ip netns exec "$ns" curl -s -m 5 http://127.0.0.1:5000/ 2>/dev/null) && [ -n "$page" ] && break
-  sleep 1
-done
-if [ -n "$page" ]; then
-  echo "$page" > "$dir/first-page.html"
-  if grep -q '<html lang="vi"' <<<"$page" && grep -q 'Bạn đã gửi đơn' <<<"$page" \
-      && ! grep -q 'Which one should I choose' <<<"$page"; then
-    ok=1; step_end ok "first page served in Vietnamese ($(grep -o '<h1>[^<]*' <<<"$page" | head -1 | sed 's/<h1>//'))"
-  else
-    step_end FAIL "first page is not in Vietnamese (see $dir/first-page.html)"; status=1
-  fi
-else
-  step_end FAIL "no page within ${run_timeout} s (see $dir/make-run.log)"; status=1
-fi
-kill -TERM "$run_pid" 2>/dev/null; wait "$run_pid" 2>/dev/null
-# what make run left running (Redis it may have found, the worker) goes with it
-pids=$(chroot_pids); [ -n "$pids" ] && kill $pids 2>/dev/null; sleep 2
+first_page 5000 "$run_pid" "$dir/first-page.html" || status=1
+stop "$run_pid"
 
 # --- 6. the test command -------------------------------------------------------------------
 step_start "make test"
@@ -203,6 +211,28 @@ inside "timeout --kill-after=30 $test_timeout nice -n 10 make test" > "$dir/make
 rc=$?
 summary=$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$dir/make-test.log" | sed 's/=//g; s/^ *//; s/ *$//' | paste -sd'|' -)
 if [ $rc = 0 ]; then step_end ok "$summary"; else step_end FAIL "exit $rc: $summary (see $dir/make-test.log)"; status=1; fi
+
+# --- 7. the documents' check --------------------------------------------------------------
+step_start "flask documents check"
+inside "FLASK_APP=petitions .venv/bin/flask documents check" > "$dir/documents-check.log" 2>&1
+rc=$?
+if [ $rc = 0 ]; then step_end ok "$(head -c 160 "$dir/documents-check.log")"; else step_end FAIL "$(head -c 300 "$dir/documents-check.log")"; status=1; fi
+pids=$(chroot_pids); [ -n "$pids" ] && kill $pids 2>/dev/null  # Redis and PostgreSQL of make test
+
+# --- 8. the production way: pip install . (no make), migrate, demo data, first page ------------
+step_start "pip install . in a new venv (no make)"
+inside "cd /root/petitions-pkg && python3 -m venv /root/pkg-venv && nice -n 10 /root/pkg-venv/bin/pip install -q ." \
+  > "$dir/pip-install.log" 2>&1
+rc=$?
+mo=$(ls "$root"/root/pkg-venv/lib/python3*/site-packages/petitions/translations/vi/LC_MESSAGES/messages.mo 2>/dev/null)
+if [ $rc = 0 ] && [ -n "$mo" ]; then step_end ok "the package carries ${mo#$root}"; else step_end FAIL "exit $rc (see $dir/pip-install.log)"; status=1; fi
+step_start "flask db upgrade + seed demo + flask run (installed package)"
+inside "cd /tmp && export FLASK_APP=petitions PETITIONS_INSTANCE=/root/pkg-instance \
+  && /root/pkg-venv/bin/flask db upgrade && /root/pkg-venv/bin/flask seed demo --cases 50 \
+  && exec timeout --kill-after=20 $run_timeout /root/pkg-venv/bin/flask run --port 5001" > "$dir/pkg-run.log" 2>&1 &
+run_pid=$!
+first_page 5001 "$run_pid" "$dir/pkg-first-page.html" || status=1
+stop "$run_pid"
 
 say "total $(( $(date +%s) - t0 )) s; commit $commit; logs in $dir"
 cat "$dir/steps.txt"

@@ -82,6 +82,8 @@ def app(tmp_path_factory, worker):
         "MAIL_TIMEOUT": 2,
         # cheap Argon2id: the suite signs in thousands of times (production keeps the defaults)
         "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
+        # the public statistics follow every change at once (production: at most every 10 s)
+        "STATISTICS_REFRESH_SECONDS": 0,
     })
     with app.app_context():
         db.create_all()

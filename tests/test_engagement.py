@@ -101,6 +101,10 @@ def test_reception_conclusion_becomes_overdue_and_is_alerted_once_each(client, a
         sent = sorted((n.kind, n.user.username, n.status) for n in notes)
         conclusion_id = db.session.scalar(db.select(Conclusion.id))
         assert all(n.data["conclusion"] == conclusion_id and n.case_id == case_id for n in notes)
+        # every reminder names the conclusion in its subject (the alerts list shows the subject)
+        assert all("“Kiểm tra hồ sơ đất, trả lời công dân bằng văn bản.”" in n.subject for n in notes)
+    page = officer(app, "diachinh").get("/officer/notifications").get_data(as_text=True)
+    assert "Kiểm tra hồ sơ đất, trả lời công dân" in page
     # told when assigned, reminded on the due day, and once overdue with the agency's head
     assert sent == [("conclusion", "diachinh", "sent"), ("conclusion_due", "diachinh", "sent"),
                     ("conclusion_overdue", "chutich", "sent"), ("conclusion_overdue", "diachinh", "sent")]
@@ -342,6 +346,36 @@ def test_duty_calendar_lists_the_weeks_a_commune_head_missed(client, app, agenci
     assert body.status_code == 200
     assert re.findall(r'data-period="2026-W(\d\d)" data-state="(\w+)"', html) == [
         ("36", "met"), ("37", "missed"), ("38", "met"), ("39", "missed")]
+
+
+def test_a_deputy_on_authority_fulfils_the_heads_duty_and_booked_sessions_show(client, app, agencies,
+                                                                               make_officer):
+    from petitions.services.engagement import EngagementError, duty_calendar, schedule_session
+    duty_setup(app, agencies, make_officer)
+    make_officer("phochutich", ["handler"], agencies["agency_a"])
+    set_today(app, "2026-09-30")
+    with app.app_context():
+        agency = db.session.scalar(db.select(Agency).where(Agency.code == agencies["agency_a"]))
+        head, deputy = (db.session.scalar(db.select(User).where(User.username == n)) for n in ("chutich", "phochutich"))
+        with pytest.raises(EngagementError) as refused:  # a deputy needs the head's written authority
+            schedule_session(head, agency, chair=deputy, held_on=date(2026, 9, 24), kind="regular", mode="in_person")
+        assert refused.value.field == "authorised_by"
+        with pytest.raises(EngagementError) as refused:
+            schedule_session(head, agency, chair=deputy, held_on=date(2026, 9, 24), kind="regular", mode="in_person",
+                             authorised_by=head)
+        assert refused.value.field == "authorisation"
+        schedule_session(head, agency, chair=deputy, held_on=date(2026, 9, 24), kind="regular", mode="in_person",
+                         authorised_by=head, authorisation="Giấy ủy quyền số 07/GUQ")
+        schedule_session(head, agency, chair=head, held_on=date(2026, 10, 8), kind="regular", mode="in_person")
+        db.session.commit()
+        year = {d.head.username: d for d in duty_calendar(2026, None, date(2026, 9, 30))}["chutich"]
+        weeks = {p.period.number: p for p in year.periods}
+        assert (weeks[39].state, weeks[39].regular, weeks[39].by_deputy) == ("met", 1, 1)  # week 39: 21-27/9
+        assert weeks[41].state == "booked" and weeks[41].booked == (date(2026, 10, 8),)
+        assert weeks[40].state == "running" and weeks[42].state == "future"
+    html = officer(app, "chutich").get(f"/engage/agencies/{agencies['agency_a']}/duty?year=2026&month=10") \
+        .get_data(as_text=True)
+    assert "đã đặt lịch 08/10/2026" in html
 
 
 def test_duty_before_the_heads_account_and_in_a_week_without_working_days_is_not_missed(app, agencies,

@@ -73,6 +73,10 @@ def test_admin_calendar_shows_the_source_and_the_days_without_enacted_basis(app,
     culture = re.search(r'<tr data-day="2026-11-24">(.*?)</tr>', page, re.S).group(1)
     assert "No enacted legal basis" in culture and "followed: counted as a day off" in culture
     assert "CALENDAR_FOLLOW_UNENACTED=0" in page
+    # Tết 2027: the package's days, with no official notice found yet, are shown as estimates
+    page = htmllib.unescape(client.get("/admin/calendar?year=2027").get_data(as_text=True))
+    tet = re.search(r'<tr data-day="2027-02-08">(.*?)</tr>', page, re.S).group(1)
+    assert "Estimate" in tet and "No official notice found yet" in tet
     app.config["CALENDAR_FOLLOW_UNENACTED"] = False
     try:
         page = htmllib.unescape(client.get("/admin/calendar?year=2026").get_data(as_text=True))
@@ -223,3 +227,27 @@ def test_conclusion_notice_and_handling_are_alerted(client, app, agencies, make_
         alerts = {(a.step, a.due_on) for a in db.session.scalars(db.select(Alert))}
     assert ("denunciation-conclusion-notice", date(2026, 10, 2)) in alerts
     assert ("denunciation-conclusion-handling", date(2026, 10, 6)) in alerts
+
+
+def test_complaint_suspension_notice_through_the_service_and_its_document_offer(client, app, agencies,
+                                                                              make_officer):
+    make_officer("chutich", ["head"], agencies["agency_a"])
+    code = _file(client, app, agencies, "complaint", day="2026-07-01")
+    head = token_for(app, "chutich")
+    app.config["TODAY"] = date(2026, 7, 20)
+    event(client, head, code, "accept", "2026-07-03")
+    # suspended Fri 10/7/2026: the decision is sent within 3 working days: 13, 14, 15 -> Wed 15/7
+    event(client, head, code, "suspend", "2026-07-10", reason="chờ kết quả giám định")
+    from petitions.services.documents import offered_for_event
+    with app.app_context():
+        case = db.session.scalar(db.select(Case).where(Case.tracking_code == code))
+        notice = next(d for d in case.deadlines if d.step == "complaint-procedure-notice")
+        assert (notice.started_on, notice.due_on, notice.completed_on) == (date(2026, 7, 10), date(2026, 7, 15), None)
+    event(client, head, code, "notify", "2026-07-14")
+    with app.app_context():
+        case = db.session.scalar(db.select(Case).where(Case.tracking_code == code))
+        notice = next(d for d in case.deadlines if d.step == "complaint-procedure-notice")
+        assert notice.completed_on == date(2026, 7, 14) and notice.on_time
+        sent = max(case.events, key=lambda e: e.id)
+        assert sent.event == "notify" and offered_for_event(case, sent) == []  # not the decision's document
+    event(client, head, code, "notify", "2026-07-15", status=422)  # nothing owed any more

@@ -127,48 +127,48 @@ def test_property_any_written_form_of_a_phone_is_blacked_out(gaps, prefix):
 
 # test files with metadata (also used by tests/test_denouncer_paths.py) ----------------------------
 
-def annotated_pdf() -> bytes:
+def annotated_pdf(name: str = "Lo Van Quytzy", phone: str = "0971234987") -> bytes:
     """A PDF with a sticky-note annotation by the denouncer, a form field and document info."""
     from pypdf import PdfWriter
     from pypdf.annotations import Text
     from pypdf.generic import DictionaryObject, NameObject, TextStringObject
     w = PdfWriter()
     w.add_blank_page(300, 300)
-    note = Text(text="Ghi chu cua Lo Van Quytzy", rect=(10, 10, 60, 60))
-    note[NameObject("/T")] = TextStringObject("Lo Van Quytzy")
+    note = Text(text=f"Ghi chu cua {name}", rect=(10, 10, 60, 60))
+    note[NameObject("/T")] = TextStringObject(name)
     w.add_annotation(0, note)
-    w.add_metadata({"/Author": "Lo Van Quytzy", "/Title": "Don to cao Quytzy", "/Subject": "0971234987"})
+    w.add_metadata({"/Author": name, "/Title": f"Don to cao {name}", "/Subject": phone})
     w._root_object[NameObject("/AcroForm")] = DictionaryObject(
-        {NameObject("/DA"): TextStringObject("Lo Van Quytzy")})
+        {NameObject("/DA"): TextStringObject(name)})
     out = io.BytesIO()
     w.write(out)
     return out.getvalue()
 
 
-def tracked_docx() -> bytes:
+def tracked_docx(name: str = "Lò Văn Quýtzy", phone: str = "0971234987") -> bytes:
     """A Word file with a comment, a tracked insertion and deletion by the denouncer, and
     core and custom properties naming them."""
     from docx import Document
     d = Document()
-    d.core_properties.author = "Lò Văn Quýtzy"
-    d.core_properties.last_modified_by = "Quýtzy Lò"
+    d.core_properties.author = name
+    d.core_properties.last_modified_by = " ".join(reversed(name.split()))
     d.core_properties.title = "Đơn tố cáo"
     p = d.add_paragraph("Nội dung đơn tố cáo cán bộ.")
-    d.add_comment(p.runs[0], text="Tôi sẽ bổ sung sau", author="Lò Văn Quýtzy", initials="LVQ")
+    d.add_comment(p.runs[0], text="Tôi sẽ bổ sung sau", author=name, initials="LVQ")
     buf = io.BytesIO()
     d.save(buf)
     z = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
     parts = {n: z.read(n) for n in z.namelist()}
     body = parts["word/document.xml"].decode()
-    body = body.replace("</w:body>", '<w:p><w:ins w:id="91" w:author="Lò Văn Quýtzy" w:date="2026-08-01T00:00:00Z">'
-                        '<w:r><w:t>thêm đoạn này</w:t></w:r></w:ins><w:del w:id="92" w:author="Lò Văn Quýtzy">'
-                        '<w:r><w:delText>bỏ câu của Quýtzy</w:delText></w:r></w:del></w:p></w:body>', 1)
+    body = body.replace("</w:body>", f'<w:p><w:ins w:id="91" w:author="{name}" w:date="2026-08-01T00:00:00Z">'
+                        f'<w:r><w:t>thêm đoạn này</w:t></w:r></w:ins><w:del w:id="92" w:author="{name}">'
+                        f'<w:r><w:delText>bỏ câu của {name}</w:delText></w:r></w:del></w:p></w:body>', 1)
     parts["word/document.xml"] = body.encode()
     parts["docProps/custom.xml"] = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Properties xmlns="http://schemas.openxmlformats.org/'
         'officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/'
         'docPropsVTypes"><property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Nguoi gui">'
-        '<vt:lpwstr>Lò Văn Quýtzy 0971234987</vt:lpwstr></property></Properties>').encode()
+        f'<vt:lpwstr>{name} {phone}</vt:lpwstr></property></Properties>').encode()
     types = parts["[Content_Types].xml"].decode().replace("</Types>", (
         '<Override PartName="/docProps/custom.xml" ContentType="application/vnd.openxmlformats-officedocument.'
         'custom-properties+xml"/></Types>'))
@@ -184,16 +184,16 @@ def tracked_docx() -> bytes:
     return out.getvalue()
 
 
-def heic_with_exif() -> bytes:
+def heic_with_exif(name: str = "Lo Van Quytzy") -> bytes:
     """An iPhone-like HEIC photo whose EXIF names the device, the owner and the place."""
     import pillow_heif
     from PIL import Image
     exif = Image.Exif()
-    exif[0x010F], exif[0x0110], exif[0x013B] = "Apple", "iPhone of Quytzy", "Lo Van Quytzy"
+    exif[0x010F], exif[0x0110], exif[0x013B] = "Apple", f"iPhone of {name}", name
     exif[0x8825] = {1: "N", 2: (18.0, 40.0, 12.0), 3: "E", 4: (105.0, 41.0, 3.0)}  # GPS: Vinh
     out = io.BytesIO()
     pillow_heif.from_pillow(Image.new("RGB", (64, 48), (180, 40, 40))).save(out, exif=exif.tobytes(),
-                                                                              xmp=b"<x:xmpmeta>Quytzy</x:xmpmeta>")
+                                                                              xmp=f"<x:xmpmeta>{name}</x:xmpmeta>".encode())
     return out.getvalue()
 
 

@@ -569,3 +569,13 @@ def test_voter_petitions_link_is_shown_to_officers_only(app, client, officers):
     assert client.get("/voters/").status_code == 302  # to the sign-in page
     client.login("giamdoc.soyt")
     assert 'href="/voters/"' in client.get("/voters/").get_data(as_text=True)
+
+
+def test_refusals_name_no_event_code_and_write_dates_as_dd_mm_yyyy(app):
+    from flask_babel import force_locale
+    from petitions.workflow.engine import ACT_IN_FUTURE, NOT_FROM_STATUS
+    with app.test_request_context(), force_locale("vi"):
+        status = labels.tr_message(NOT_FROM_STATUS.format(event="consolidate", status="assigned"))
+        assert "consolidate" not in status and "'" not in status
+        future = labels.tr_message(ACT_IN_FUTURE.format(act="2026-09-01"))
+        assert "01/09/2026" in future and "2026-09-01" not in future

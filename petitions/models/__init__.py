@@ -9,6 +9,7 @@ from .settings import CalendarOverride, DeadlineSetting
 from .settings import CaseAnonymisation, RetentionSetting  # noqa: F401
 from .cases import Attachment, Case, CaseEvent, Deadline, IdentityAccess, Party
 from .privacy import PseudonymisedCopy, Redaction  # noqa: F401
+from .summaries import ReportDay  # noqa: F401
 from .units import AdminUnit, Agency
 from .users import SignInThrottle, User, UserRole, UserSession
 

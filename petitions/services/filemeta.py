@@ -19,10 +19,15 @@ document (DOCX and PDF). What goes:
 from __future__ import annotations
 
 import io
+import logging
 import re
 import zipfile
 
 from lxml import etree
+
+# Pillow logs every EXIF tag it reads at DEBUG ("Tag 315, Type: 2, Value: 'owner'"): a photo's
+# owner and device would reach the application's log; its messages stop at INFO
+logging.getLogger("PIL").setLevel(logging.INFO)
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W}}}"

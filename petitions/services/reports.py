@@ -185,18 +185,41 @@ def _counts(conditions: dict, group_by=None):
     return db.session.execute(query).all()
 
 
-def target4(scope: Scope) -> Report:
-    """Every figure of the target 4 report for one scope (two aggregate queries)."""
+def _from_summaries(scope: Scope) -> bool:
+    from ..web import local_today
+    from .summaries import usable
+    return usable(scope.start, scope.end, scope.today, local_today())
+
+
+def _summary_figures(scope: Scope, by_agency: bool) -> dict:
+    from .summaries import figures
+    return figures(db.session.connection(), scope.start, scope.end, scope.today, kinds=scope.kinds,
+                   agency_ids=scope.agency_ids, commune_id=scope.commune_id, by_agency=by_agency)
+
+
+def target4(scope: Scope, *, raw: bool = False) -> Report:
+    """Every figure of the target 4 report for one scope: from the summary rows (one
+    query, services/summaries.py) or, for a scope they do not answer or ``raw``, from the
+    cases and limits themselves (two aggregate queries)."""
     report = Report(scope)
+    if not raw and _from_summaries(scope):
+        report.figures.update(_summary_figures(scope, False)[None])
+        report.figures = {name: report.figures[name] for name in FIGURES}
+        return report
     for conditions in (letter_conditions(scope), case_conditions(scope)):
         (row,) = _counts(conditions)
         report.figures.update({name: int(row._mapping[name]) for name in conditions})
     return report
 
 
-def target4_by_agency(scope: Scope) -> dict[int, Report]:
-    """The same figures for every agency in the scope (two grouped queries)."""
+def target4_by_agency(scope: Scope, *, raw: bool = False) -> dict[int, Report]:
+    """The same figures for every agency in the scope that had letters or cases."""
     reports: dict[int, Report] = {}
+    if not raw and _from_summaries(scope):
+        for agency_id, values in _summary_figures(scope, True).items():
+            if values["letters_total"] or values["cases_total"]:
+                reports[agency_id] = Report(scope, {name: values[name] for name in FIGURES})
+        return reports
     for conditions in (letter_conditions(scope), case_conditions(scope)):
         for row in _counts(conditions, group_by=Case.agency_id):
             report = reports.setdefault(row.agency_id, Report(scope))

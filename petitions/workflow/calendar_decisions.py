@@ -113,3 +113,15 @@ def overrides(*, follow_unenacted: bool = True, decisions=DECISIONS) -> list[Day
     if not follow_unenacted:
         found += [DayOverride(u.day, "working_day", u.note) for u in UNENACTED]
     return found
+
+
+#: days the package computes for which no official notice was found yet (checked 05/12/2026):
+#: Tết 2027 (04-10/02/2027). Shown as estimates on the calendar page; counted as the package says.
+ESTIMATES: dict[date, str] = {
+    date(2027, 2, day): "Tết 2027: the holidays package's estimate; no official notice was found (checked 05/12/2026)"
+    for day in range(4, 11)
+}
+
+
+def estimate_for(day: date) -> str | None:
+    return ESTIMATES.get(day)

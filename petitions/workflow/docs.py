@@ -90,6 +90,10 @@ def _calendar() -> list[str]:
     lines += ["", "Days the package counts as holidays without an enacted legal basis (followed by "
               "default; `CALENDAR_FOLLOW_UNENACTED=0` ignores them):", ""]
     lines += [f"- {u.day.isoformat()} {u.name}: {u.basis}." for u in calendar_decisions.UNENACTED]
+    days = sorted(calendar_decisions.ESTIMATES)
+    if days:
+        lines += ["", f"Estimates, counted as the package says until a notice is found: {days[0].isoformat()} to "
+                  f"{days[-1].isoformat()} ({calendar_decisions.ESTIMATES[days[0]]})."]
     return lines
 
 

@@ -57,6 +57,11 @@ PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Danh
 {% endfor %}</tbody></table></body></html>"""
 
 
+SIZED = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Thống kê</title></head><body>
+<table>{% for _ in range(times) %}{% for n in names %}<tr><td>{{ n }}</td><td>{{ loop.index }}</td><td>90%</td></tr>
+{% endfor %}{% endfor %}</table></body></html>"""
+
+
 def create_app() -> Flask:
     app = Flask(__name__)
     url = os.environ["BENCH_DATABASE_URL"]
@@ -83,6 +88,16 @@ def create_app() -> Flask:
         db.session.add(row)
         db.session.commit()
         return jsonify({"tracking_code": row.tracking_code}), 201
+
+    @app.get("/page")
+    def page_of_size():
+        """An HTML page of about ``bytes`` bytes, rendered by Jinja from one query (the
+        agencies' names, repeated): what a public page of that size costs without the app."""
+        size = request.args.get("bytes", 20000, type=int)
+        names = [r[0] for r in db.session.execute(db.text("SELECT name FROM agencies ORDER BY id")).all()] or ["-"]
+        one = sum(len(n.encode()) + 60 for n in names)
+        html = render_template_string(SIZED, names=names, times=max(1, -(-size // max(one, 1))))
+        return html
 
     @app.get("/list")
     def list_cases():

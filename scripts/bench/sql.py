@@ -81,3 +81,38 @@ def grouped(template: str, by_agency: bool) -> str:
     if by_agency:
         return template.format(group="agency_id,", group_by="GROUP BY agency_id")
     return template.format(group="", group_by="")
+
+
+# the report's floor: the same cases' dates in ONE flat table (one row a case: its letter
+# handling and its resolution limit), no join, no event look-up
+FLAT_TABLE = """
+CREATE TABLE bench_flat AS
+SELECT c.id, c.agency_id, c.kind, c.received_on, h.due_on AS h_due, h.completed_on AS h_done,
+       r.started_on AS r_started, r.due_on AS r_due, r.completed_on AS r_done
+FROM cases c
+LEFT JOIN deadlines h ON h.case_id = c.id AND h.step = 'letter-handling'
+LEFT JOIN deadlines r ON r.case_id = c.id
+     AND r.step IN ('complaint-resolution', 'complaint2-resolution', 'denunciation-resolution')
+WHERE c.kind IN ('complaint', 'denunciation')
+"""
+
+FLAT = """
+SELECT {group}
+  count(*) FILTER (WHERE received_on BETWEEN :start AND :end) AS letters_received,
+  count(*) FILTER (WHERE received_on < :start AND (h_done IS NULL OR h_done >= :start)) AS letters_carried_over,
+  count(*) FILTER (WHERE h_done BETWEEN :start AND :as_of AND h_done <= h_due) AS letters_on_time,
+  count(*) FILTER (WHERE h_done BETWEEN :start AND :as_of AND h_done > h_due) AS letters_late,
+  count(*) FILTER (WHERE received_on <= :as_of AND (h_done IS NULL OR h_done > :as_of) AND h_due < :as_of)
+    AS letters_open_overdue,
+  count(*) FILTER (WHERE received_on <= :as_of AND (h_done IS NULL OR h_done > :as_of) AND h_due >= :as_of)
+    AS letters_open,
+  count(*) FILTER (WHERE r_started <= :end AND (r_done IS NULL OR r_done >= :start)) AS cases_total,
+  count(*) FILTER (WHERE r_started < :start AND (r_done IS NULL OR r_done >= :start)) AS cases_carried_over,
+  count(*) FILTER (WHERE r_started BETWEEN :start AND :end) AS cases_new,
+  count(*) FILTER (WHERE r_done BETWEEN :start AND :as_of) AS cases_ended,
+  count(*) FILTER (WHERE r_done BETWEEN :start AND :as_of AND r_done <= r_due) AS cases_ended_on_time,
+  count(*) FILTER (WHERE r_started <= :end AND (r_done IS NULL OR r_done > :as_of)) AS cases_open,
+  count(*) FILTER (WHERE r_started <= :end AND (r_done IS NULL OR r_done > :as_of) AND r_due < :as_of)
+    AS cases_open_overdue
+FROM bench_flat {group_by}
+"""

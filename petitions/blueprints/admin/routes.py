@@ -49,20 +49,7 @@ STATUS_HELP = {
 }
 UNIT_NAMES = {"working": _l("working days"), "calendar": _l("calendar days")}
 DAY_KIND_NAMES = {"day_off": _l("Day off"), "working_day": _l("Working day")}
-ACTIONS = {
-    "set_calendar_day": _l("Calendar decision recorded"),
-    "remove_calendar_day": _l("Calendar decision removed"),
-    "set_deadline_setting": _l("Deadline setting changed"),
-    "recompute_due_dates": _l("Due dates recomputed"),
-    "create_user": _l("Account created"),
-    "lock_account": _l("Account locked"),
-}
-OBJECTS = {
-    "calendar": _l("Calendar day"),
-    "deadline_rule": _l("Time limit"),
-    "deadline": _l("Running due dates"),
-    "user": _l("Account"),
-}
+from .audit_labels import ACTIONS, OBJECTS, detail_label, detail_value  # noqa: E402
 NOT_MOVED = _l("The due dates of running cases have NOT moved by themselves: recompute them when you are ready.")
 
 
@@ -148,9 +135,11 @@ def year_days(year: int) -> list[dict]:
         decision = decisions.get(d)
         holiday = reason is not None and reason not in (SATURDAY, SUNDAY)
         unenacted = calendar_decisions.unenacted_for(d)
+        estimate = calendar_decisions.estimate_for(d)
         if decision or holiday or unenacted or (weekend and reason is None):
             rows.append({"day": d, "weekday": format_date(d, "EEEE"), "working": reason is None,
                          "weekend": weekend, "decision": decision, "unenacted": unenacted,
+                         "estimate": estimate is not None and not decision,
                          "package": names.get(d) or (reason if holiday and not decision else None)})
         d += timedelta(days=1)
     return rows
@@ -337,7 +326,7 @@ def audit():
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(AUDIT_ROWS))
     rows = [{"row": row, "user": user, "action": str(ACTIONS.get(row.action, row.action)),
              "object": _object(row),
-             "details": [(k, _value(v)) for k, v in (row.details or {}).items()]}
+             "details": [(detail_label(k), detail_value(k, v)) for k, v in (row.details or {}).items()]}
             for row, user in result]
     return _render("admin/audit.html", rows=rows, limit=AUDIT_ROWS)
 
