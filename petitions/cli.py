@@ -45,7 +45,7 @@ def seed_demo(cases: int, if_empty: bool):
     """Units, agencies, one officer per role, and realistic letters over the last 18 months."""
     _refuse_in_production("demo")
     from .models import User
-    from .services.demo import demo_sign_ins, seed_demo_data
+    from .services.demo import DEMO_DUTIES, demo_sign_ins, seed_demo_data
     if if_empty and db.session.scalar(db.select(User.id).limit(1)) is not None:
         click.echo("Demo data already present.")
     else:
@@ -55,6 +55,8 @@ def seed_demo(cases: int, if_empty: bool):
     click.echo("Demo sign-ins at /auth/login (development only):")
     for username, password, roles, agency in demo_sign_ins():
         click.echo(f"  {username:<14} {password:<18} {', '.join(roles):<22} {agency}")
+        if username in DEMO_DUTIES:
+            click.echo(f"  {'':<14} -> {DEMO_DUTIES[username]}")
     from .services.demo import DEMO_TOTP_SECRETS
     click.echo("Two-factor sign-in (required for inspectors and administrators): the demo secrets are")
     for username, secret in DEMO_TOTP_SECRETS.items():

@@ -81,7 +81,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "RATELIMIT_SOCKET_TIMEOUT": float(env.get("RATELIMIT_SOCKET_TIMEOUT", 0.3)),
         # reverse proxies in front whose X-Forwarded-For is trusted (production: 1, nginx)
-        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 1 if production else 0)),
+        # 0 by default: a client reaching gunicorn directly could otherwise rotate X-Forwarded-For and
+        # escape every limit; production refuses to start without an explicit value (docs/operations.md)
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES") or 0),
         # proof of a person: signed form time stamp, honeypot, a question after repeats
         "HUMAN_CHECK": env.get("HUMAN_CHECK", "1").lower() not in ("0", "false", "no"),  # off: load tests only
         "FORM_MIN_SECONDS": int(env.get("FORM_MIN_SECONDS", 3)),
@@ -198,6 +200,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         for name in ("IDENTITY_KEYS", "IDENTITY_INDEX_KEY"):
             if not cfg[name]:
                 missing.append(name)
+        if env.get("TRUSTED_PROXIES") is None and "TRUSTED_PROXIES" not in overrides:
+            missing.append("TRUSTED_PROXIES (0 when clients reach gunicorn directly, 1 behind one reverse proxy)")
         if missing:
             raise ConfigError("refusing to start in production without " + ", ".join(missing))
     else:

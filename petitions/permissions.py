@@ -198,6 +198,7 @@ ROUTES: dict[str, str] = {
     "inspect.dashboard": "reports.view",
     "inspect.figure_cases": "reports.view",
     "inspect.overdue": "reports.view",
+    "inspect.overdue_csv": "reports.view",
     "inspect.reception_duty": "province.monitor",
     "inspect.identity_log": "identity.audit",
     "inspect.identity_log_csv": "identity.audit",

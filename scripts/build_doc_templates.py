@@ -183,8 +183,8 @@ def footer(doc):
     para(right, "{%p for s in signer_lines %}", C, after=0)
     para(right, "{{ s }}", C, size=13, bold=True, after=0)
     para(right, "{%p endfor %}", C, after=0)
-    para(right, "{% if signer_lines and signer_lines[0].startswith('NGƯỜI') %}(Ký, ghi rõ họ tên){% else %}"
-                "(Ký, ghi rõ họ tên, đóng dấu){% endif %}", C, size=12, italic=True, after=60)
+    # the instruction only while the signer's name is unknown (context.signature_hint)
+    para(right, "{{ signature_hint }}", C, size=12, italic=True, after=60)
     para(right, "{{ signer_name }}", C, size=13, bold=True, after=0)
 
 

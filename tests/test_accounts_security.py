@@ -361,7 +361,7 @@ def test_session_cookie_settings(app, agencies, make_officer, tmp_path, monkeypa
     from cryptography.fernet import Fernet
     monkeypatch.setenv("IDENTITY_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("IDENTITY_INDEX_KEY", Fernet.generate_key().decode())
-    cfg = load_config(str(tmp_path), {"ENV": "production"})
+    cfg = load_config(str(tmp_path), {"ENV": "production", "TRUSTED_PROXIES": 0})
     assert cfg["SESSION_COOKIE_NAME"].startswith("__Host-") and cfg["SESSION_COOKIE_SECURE"] is True
     assert cfg["SESSION_COOKIE_HTTPONLY"] is True and cfg["SESSION_COOKIE_SAMESITE"] == "Lax"
 

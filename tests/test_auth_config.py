@@ -75,7 +75,12 @@ def test_production_refuses_to_start_without_secrets(tmp_path, monkeypatch):
     from cryptography.fernet import Fernet
     monkeypatch.setenv("IDENTITY_KEYS", Fernet.generate_key().decode())
     monkeypatch.setenv("IDENTITY_INDEX_KEY", "i" * 40)
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):  # issue 14: an explicit value in production
+        load_config(str(tmp_path))
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
     cfg = load_config(str(tmp_path))
+    assert cfg["TRUSTED_PROXIES"] == 1
     assert cfg["SESSION_COOKIE_SECURE"] is True
     assert cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
 

@@ -166,7 +166,8 @@ def test_complaint_documents_carry_number_date_names_and_citation(client, app, o
         started = _event(code, "accept").data["deadlines"]["started"]
         due = date.fromisoformat(next(s["due"] for s in started if s["step"] == "complaint-resolution"))
         assert f"đến {date_in_words(due)}" in _words(_bytes(issued[2]))
-        assert "Kính gửi: Ông/Bà Nguyễn Văn An." in _words(_bytes(issued[2]))
+        # Ông or Bà from the citizen ID number: its fourth digit, 1, is a woman born in the 1900s
+        assert "Kính gửi: Bà Nguyễn Văn An." in _words(_bytes(issued[2]))
         words = _words(_bytes(issued[3]))
         assert "Chờ kết quả giám định của cơ quan chuyên môn" in words  # the recorded reason
         assert "ngày 08 tháng 01 năm 2026" in words                     # the act, in words

@@ -376,3 +376,40 @@ def test_generated_officers_cannot_sign_in_and_published_credentials_fail_in_pro
         assert r.status_code == 401
     finally:
         app.config["ENV"] = "development"
+
+
+# -- 6. limits that cannot be escaped ----------------------------------------------------------
+
+def test_head_look_ups_are_counted_and_officer_api_fields_are_bounded(client, app, agencies, make_officer):
+    make_officer("chutich", ["head"], agencies["agency_a"])
+    code = _file(client, app, agencies)
+    app.config["RATELIMIT_LOOKUP"] = "3 per hour"
+    try:
+        answers = [client.head(f"/api/v1/cases/{code}", headers={"X-Access-Key": "sai"}).status_code
+                   for _ in range(3)]
+        assert answers == [404, 404, 404]
+        assert client.head(f"/api/v1/cases/{code}").status_code == 429
+        assert client.get(f"/api/v1/cases/{code}").status_code == 429  # GET and HEAD share the budget
+    finally:
+        app.config["RATELIMIT_LOOKUP"] = "10000 per hour"
+    token = _token(app, "chutich")
+    r = client.post(f"/api/v1/cases/{code}/events", headers={"Authorization": f"Bearer {token}"},
+                    json={"event": "reject", "reason": "x" * 100_000})
+    assert r.status_code == 422 and "5000" in r.get_json()["errors"]["reason"][0]
+
+
+def test_trusted_proxies_default_to_none_and_production_needs_a_value(tmp_path, monkeypatch):
+    from cryptography.fernet import Fernet
+
+    from petitions.config import ConfigError, load_config
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+    monkeypatch.delenv("PETITIONS_ENV", raising=False)
+    assert load_config(str(tmp_path))["TRUSTED_PROXIES"] == 0
+    for name, value in {"PETITIONS_ENV": "production", "SECRET_KEY": "s" * 40, "DATABASE_URL": "postgresql://db/p",
+                        "REDIS_URL": "redis://cache:6379/0", "IDENTITY_KEYS": Fernet.generate_key().decode(),
+                        "IDENTITY_INDEX_KEY": "i" * 40}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        load_config(str(tmp_path))
+    monkeypatch.setenv("TRUSTED_PROXIES", "0")
+    assert load_config(str(tmp_path))["TRUSTED_PROXIES"] == 0

@@ -244,7 +244,7 @@ def test_security_headers_on_every_kind_of_response(client, app, agencies, monke
 
 def test_hsts_only_in_production(app):
     from petitions import create_app
-    prod = create_app({"ENV": "production", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+    prod = create_app({"ENV": "production", "TRUSTED_PROXIES": 0, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
                        "SECRET_KEY": "x" * 40, "REDIS_URL": app.config["REDIS_URL"],
                        "RATELIMIT_STORAGE_PREFIX": app.config["RATELIMIT_STORAGE_PREFIX"] + "-prod",
                        "IDENTITY_KEYS": app.config["IDENTITY_KEYS"],

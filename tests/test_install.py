@@ -85,7 +85,8 @@ def test_without_the_vietnamese_catalogue_production_refuses_to_start_and_health
     from cryptography.fernet import Fernet
     for name, value in {"PETITIONS_ENV": "production", "SECRET_KEY": "s" * 40,
                         "DATABASE_URL": "postgresql://db/petitions", "REDIS_URL": "redis://cache:6379/0",
-                        "IDENTITY_KEYS": Fernet.generate_key().decode(), "IDENTITY_INDEX_KEY": "i" * 40}.items():
+                        "IDENTITY_KEYS": Fernet.generate_key().decode(), "IDENTITY_INDEX_KEY": "i" * 40,
+                        "TRUSTED_PROXIES": "0"}.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match="Vietnamese catalogue"):
         _app(tmp_path, monkeypatch, empty, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://db/petitions")

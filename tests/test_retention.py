@@ -153,7 +153,9 @@ def test_expired_notifications_are_deleted_and_recent_ones_kept(app, closed):
         result = retention.anonymise_expired(TODAY)
         db.session.commit()
         assert result.notifications == 1
-        left = sorted(n.subject for n in db.session.scalars(db.select(Notification)))
+        # (the fixture's filers were mailed their receipt at filing: those are recent)
+        left = sorted(n.subject for n in db.session.scalars(db.select(Notification).where(
+            Notification.subject.in_(["cũ", "chờ", "mới"]))))
         assert left == ["chờ", "mới"]
 
 

@@ -400,6 +400,27 @@ def notify_filer(case: Case, event: str, acted_on: date) -> None:
     enqueue_after_commit(db.session, SEND_JOB, note.id)
 
 
+def mail_receipt(case: Case) -> None:
+    """The receipt by e-mail at filing, to a filer who gave an address: the tracking code,
+    the date received and the handling due date, never the access key (a mail is not a
+    safe place for it, and it is stored only as a hash)."""
+    filer = case.petitioner
+    if filer is None or not filer.email:
+        return
+    running = case.running_deadline
+    base = current_app.config["BASE_URL"].rstrip("/")
+    with force_locale("vi"):
+        subject, body = _render("mail/receipt.txt", code=format_code(case.tracking_code), title=case.title,
+                                agency=case.agency.name, received_on=case.received_on,
+                                due_on=running.due_on if running is not None else None,
+                                link=f"{base}/track?code={case.tracking_code}")
+    note = Notification(case_id=case.id, email=filer.email, kind="case_update", subject=subject, body=body,
+                        status="pending", attempts=0, data={"event": "receive"})
+    db.session.add(note)
+    db.session.flush()
+    enqueue_after_commit(db.session, SEND_JOB, note.id)
+
+
 def backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8 ... minutes, at most six hours."""
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))

@@ -81,6 +81,18 @@ def _person(rng: random.Random, commune: AdminUnit) -> dict:
 
 
 DEMO_USERNAMES = ("admin", "thanhtra", "tiepdan", "thuly", "chutich", "tiepdan.tinh", "vanphong.hdnd")
+# what each demo account is for, printed by `flask seed demo` (and `make run`) and in the README
+DEMO_DUTIES = {
+    "admin": "accounts, working-day calendar, time limits, document templates, personal data (/admin/)",
+    "thanhtra": "watches every agency: Monitoring (/inspect/), overdue list, exports, urges agencies",
+    "tiepdan": "registers letters at the ward's desk; on a new letter: forward, guide, archive, attach "
+               "(accepting a complaint or denunciation is the chairman's)",
+    "thuly": "handles the cases the chairman assigned to them: verification, dialogue, answer "
+             "(nothing to do on a new letter until it is accepted and assigned)",
+    "chutich": "head of the ward: accepts or refuses new complaints and denunciations, assigns a handler, "
+               "decides, signs the documents",
+    "tiepdan.tinh": "the provincial reception board: registers and handles letters sent to the province",
+}
 
 
 def published_credential(password: str | None = None, totp_secret: str | None = None) -> bool:

@@ -24,6 +24,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
+from .collation import agency_order, vi_key
 from ..jobs import enqueue_after_commit
 from ..models import (AdminUnit, Agency, AuditLog, Case, Commitment, Conclusion, Dialogue, Notification,
                       ReceptionSession, ReceptionVisit, User, UserRole)
@@ -318,11 +319,10 @@ def heads_without_dialogue(year: int) -> list[User]:
     """Active heads of agencies who held no dialogue in the calendar year."""
     held = (db.select(Dialogue.id).where(Dialogue.head_id == User.id, Dialogue.held_on >= date(year, 1, 1),
                                          Dialogue.held_on <= date(year, 12, 31)).exists())
-    rows = db.session.scalars(
-        db.select(User).join(UserRole).join(Agency, Agency.id == User.agency_id)
-        .where(User.active.is_(True), UserRole.role == Role.HEAD.value, ~held)
-        .order_by(Agency.level.desc(), Agency.name, User.full_name))
-    return list(rows)
+    rows = db.session.execute(
+        db.select(User, Agency).join(UserRole).join(Agency, Agency.id == User.agency_id)
+        .where(User.active.is_(True), UserRole.role == Role.HEAD.value, ~held)).all()
+    return [u for u, _a in sorted(rows, key=lambda r: (agency_order(r[1]), vi_key(r[0].full_name)))]
 
 
 # --- reminders (the sweep) -------------------------------------------------------------
@@ -495,11 +495,10 @@ def duty_calendar(year: int, month: int | None, today: date, agency_ids=None) ->
     Ad hoc sessions are shown but do not stand in for the regular duty. One query for
     the heads, one for the sessions."""
     query = (db.select(User, Agency).join(UserRole).join(Agency, Agency.id == User.agency_id)
-             .where(User.active.is_(True), UserRole.role == Role.HEAD.value)
-             .order_by(Agency.level.desc(), Agency.name, User.full_name))
+             .where(User.active.is_(True), UserRole.role == Role.HEAD.value))
     if agency_ids is not None:
         query = query.where(User.agency_id.in_(list(agency_ids)))
-    heads = db.session.execute(query).all()
+    heads = sorted(db.session.execute(query).all(), key=lambda r: (agency_order(r[1]), vi_key(r[0].full_name)))
     if not heads:
         return []
     periods = {f: duty_periods(f, year, month) for f in (WEEKLY, MONTHLY)}

@@ -48,7 +48,6 @@ import csv
 import io
 import logging
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -71,6 +70,7 @@ from ..workflow.periods import KINDS as PERIOD_KINDS
 from ..workflow.periods import Period, custom, period_of, reporting_period
 from ..workflow.states import Role
 from .codes import format_code
+from .collation import vi_key
 from .reports import (CASE_FIGURES, FIGURES, LETTER_FIGURES, RESOLUTION_STEPS, TARGET_KINDS, Report, Scope,
                       cases_for, target4, target4_by_agency)
 
@@ -360,9 +360,8 @@ def can_download(user: User, job: ExportJob) -> bool:
 
 
 def name_key(name: str) -> tuple:
-    """Alphabetical order of Vietnamese names (accents second, so "Ủy" sorts with "Uy")."""
-    bare = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in bare if not unicodedata.combining(c)).casefold(), name
+    """Vietnamese alphabetical order of names (services/collation.py)."""
+    return vi_key(name)
 
 
 def scope_agencies(params: ReportParams) -> list[Agency]:

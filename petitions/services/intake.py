@@ -100,6 +100,9 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
     ))
     db.session.add(case)
     db.session.flush()
+    if (sub.petitioner or {}).get("email"):
+        from .alerts import mail_receipt
+        mail_receipt(case)  # the receipt at once, to a filer who gave an e-mail address
     return case, key
 
 

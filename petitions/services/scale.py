@@ -178,11 +178,17 @@ def _ensure_officers() -> None:
     if chosen:
         from .accounts import hash_password
         chosen = hash_password(chosen)
+    # an agency that has its own (demo) head keeps a single one: documents pre-fill the
+    # signer only when the head is known; the placeholders' names say what they are
+    have = set(db.session.execute(db.select(User.agency_id, UserRole.role).join(UserRole)).all())
+    titles = {Role.RECEPTION: "Cán bộ tiếp công dân", Role.HEAD: "Thủ trưởng"}
     for agency in db.session.scalars(db.select(Agency)):
         for role in (Role.RECEPTION, Role.HEAD):
+            if (agency.id, role.value) in have:
+                continue
             # no password that can sign in (not an Argon2 hash: every check fails), to be
             # set by an administrator's reset, which also makes the officer choose their own
-            user = User(username=f"{role.value}.{agency.code.lower()}", full_name=f"{role.value} {agency.code}",
+            user = User(username=f"{role.value}.{agency.code.lower()}", full_name=f"{titles[role]}, {agency.name}",
                         email=f"{role.value}.{agency.code.lower()}@example.invalid",
                         password_hash=chosen or "!no-sign-in:" + secrets.token_hex(16),
                         must_change_password=not chosen,

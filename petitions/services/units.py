@@ -28,6 +28,20 @@ PROVINCIAL_AGENCIES = [
 ]
 
 
+# the kind of unit written in lower case inside a name: "Ủy ban nhân dân phường Thành Vinh"
+DIVISION_WORDS = ("Xã", "Phường", "Đặc khu", "Thị trấn", "Thành phố", "Tỉnh")
+
+
+def committee_name(unit_name: str) -> str:
+    """The People's Committee of a unit, as Vietnamese writes it mid-name:
+    "Phường Thành Vinh" -> "Ủy ban nhân dân phường Thành Vinh"."""
+    for word in DIVISION_WORDS:
+        if unit_name.startswith(word + " "):
+            unit_name = word.lower() + unit_name[len(word):]
+            break
+    return f"Ủy ban nhân dân {unit_name}"
+
+
 def nghe_an() -> Province:
     return next(p for p in Province.iter_all() if p.name == PROVINCE_NAME)
 
@@ -75,9 +89,11 @@ def load_units() -> dict[str, int]:
     for unit in units:
         code = f"UBND-{unit.code}"
         if code not in agencies:
-            agencies[code] = Agency(code=code, name=f"Ủy ban nhân dân {unit.name}", level="commune",
+            agencies[code] = Agency(code=code, name=committee_name(unit.name), level="commune",
                                     category="people_committee", parent_id=top.id, admin_unit_id=unit.id)
             db.session.add(agencies[code])
             created["agencies"] += 1
+        elif agencies[code].name == f"Ủy ban nhân dân {unit.name}":  # written before the lower-case rule
+            agencies[code].name = committee_name(unit.name)
     db.session.flush()
     return created

@@ -86,6 +86,7 @@ from ..workflow.deadlines import Step
 from ..workflow.engine import TransitionError, decide, find_transition
 from ..workflow.states import Channel, Event, Kind, Role
 from .calendar import get_calendar, get_rules
+from .collation import agency_choices, commune_choices
 from .intake import Submission, submit_case
 from .codes import format_code
 from .search import fold
@@ -557,15 +558,13 @@ def template_workbook() -> bytes:
         ws.freeze_panes = "A2"
         communes = wb.create_sheet(_sheet_title(_("Communes and wards")))
         communes.append([_("Code"), _("Name")])
-        for unit in db.session.scalars(db.select(AdminUnit).where(AdminUnit.level == "commune")
-                                       .order_by(AdminUnit.name)):
-            communes.append([unit.code, unit.name])
+        for code, name in commune_choices():
+            communes.append([code, name])
         agencies = wb.create_sheet(_sheet_title(_("Agencies")))
         agencies.append([_("Code"), _("Name")])
         council = council_agency()
-        for agency in db.session.scalars(db.select(Agency).where(Agency.id != council.id)
-                                         .order_by(Agency.level.desc(), Agency.name)):
-            agencies.append([agency.code, agency.name])
+        for code, name in agency_choices(Agency.id != council.id):
+            agencies.append([code, name])
         for sheet in (communes, agencies):
             sheet.column_dimensions["A"].width = 16
             sheet.column_dimensions["B"].width = 50

@@ -92,6 +92,28 @@ def available_actions(case: Case, user: User) -> list[Transition]:
     return rows
 
 
+# what the law expects of a letter at the agency that received it is to handle it there
+# (accept it, or forward a letter that belongs elsewhere) and then resolve it: the ways
+# out that the law keeps for exceptions come after, and are never the highlighted one
+EXCEPTIONAL = ("guide", "refer", "attach", "split", "archive", "withdraw", "suspend", "terminate",
+               "take_to_court", "escalate", "carry_over")
+
+
+def ordered_actions(rows: list[Transition], guide_first: bool = False) -> tuple[list[Transition], str | None]:
+    """``rows`` in the order the law expects them, and the event to highlight (None when
+    every action left to this officer is an exception: the expected one is someone
+    else's, e.g. a complaint's acceptance is the head's). ``guide_first``: the letter
+    belongs to another body (a first-time complaint lodged a level too high)."""
+    def rank(row):
+        event = row.event.value
+        if guide_first and event == "guide":
+            return (-1, 0)
+        return (1, EXCEPTIONAL.index(event)) if event in EXCEPTIONAL else (0, 0)
+    ordered = sorted(rows, key=rank)  # stable: the table's own order within each group
+    primary = next((r.event.value for r in ordered if rank(r)[0] < 1), None)
+    return ordered, primary
+
+
 def find_action(case: Case, event: str) -> Transition | None:
     from ..workflow.engine import find_transition
     try:

@@ -8,7 +8,8 @@
 //   from the error summary or the confirmation);
 // - a table wider than the screen (in .overflow) scrolls by itself: it then takes the
 //   focus, named by the heading before it, so a keyboard can scroll it with the arrows;
-// - the Print button prints.
+// - the Print button prints;
+// - a long text box shows its character count against the limit.
 (function () {
   "use strict";
 
@@ -98,4 +99,37 @@
       }
     }
   });
+
+  // "1.234 of 20.000 characters" under a text box with data-counter="<id of the line>":
+  // counted as the server counts (precomposed, CRLF as one, spaces around left out)
+  function count(text) {
+    if (text.normalize) { text = text.normalize("NFC"); }
+    return Array.from(text.replace(/\r\n/g, "\n").trim()).length;
+  }
+  function setUp(box) {
+    var line = document.getElementById(box.getAttribute("data-counter"));
+    if (!line) { return; }
+    var max = parseInt(box.getAttribute("data-max"), 10);
+    var fmt = window.Intl ? new Intl.NumberFormat(document.documentElement.lang || "vi") : null;
+    var show = function (n) { return fmt ? fmt.format(n) : String(n); };
+    function update() {
+      var n = count(box.value);
+      var over = n > max;
+      line.textContent = line.getAttribute(over ? "data-over" : "data-text")
+        .replace("%(count)s", show(n)).replace("%(max)s", show(max));
+      line.classList.toggle("over", over);
+    }
+    line.hidden = false;
+    box.addEventListener("input", update);
+    update();
+  }
+  function init() {
+    var boxes = document.querySelectorAll("[data-counter]");
+    for (var i = 0; i < boxes.length; i++) { setUp(boxes[i]); }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
 })();

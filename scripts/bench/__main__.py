@@ -74,7 +74,7 @@ def app_env(args, instance: Path) -> dict:
     env = dict(os.environ)
     env.update({
         "FLASK_APP": "petitions", "DATABASE_URL": args.db_url, "REDIS_URL": args.redis_url,
-        "PETITIONS_ENV": "production", "SECRET_KEY": "bench-only-" + "x" * 32,
+        "PETITIONS_ENV": "production", "SECRET_KEY": "bench-only-" + "x" * 32, "TRUSTED_PROXIES": "0",
         "PETITIONS_INSTANCE": str(instance), "UPLOAD_FOLDER": str(instance / "uploads"),
         # the send jobs filing and the sweep enqueue go to a throwaway queue, emptied at the end
         "RQ_QUEUE": "petitions-bench",

@@ -45,7 +45,7 @@ def main() -> int:
     ensure_database(db_url, "--fresh" in sys.argv)
     instance = Path(tempfile.mkdtemp(prefix="petitions-load-"))
     env = dict(os.environ, FLASK_APP="petitions", DATABASE_URL=db_url,
-               REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), PETITIONS_ENV="production",
+               REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), PETITIONS_ENV="production", TRUSTED_PROXIES="0",
                SECRET_KEY="load-only-" + "y" * 32, PETITIONS_INSTANCE=str(instance),
                UPLOAD_FOLDER=str(instance / "uploads"), RQ_QUEUE="petitions-load",
                IDENTITY_KEYS="bG9hZC10ZXN0LW9ubHkta2V5LTMyLWJ5dGVzLWxvbmc=", IDENTITY_INDEX_KEY="load-only-index",

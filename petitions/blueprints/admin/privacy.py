@@ -16,15 +16,7 @@ from ...models import AuditLog, User
 from ...services import retention
 from ...web import local_today
 from . import bp
-from .routes import ACTIONS, OBJECTS
 
-ACTIONS.update({
-    "set_retention": _l("Retention period changed"),
-    "privacy_anonymise": _l("Expired personal data anonymised"),
-    "privacy_export": _l("A filer's data exported on request"),
-    "privacy_lookup": _l("A filer's letters looked up on request"),
-})
-OBJECTS.update({"retention": _l("Retention period"), "filer": _l("Filer")})
 
 
 def _strip(value):

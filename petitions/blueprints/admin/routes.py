@@ -49,20 +49,7 @@ STATUS_HELP = {
 }
 UNIT_NAMES = {"working": _l("working days"), "calendar": _l("calendar days")}
 DAY_KIND_NAMES = {"day_off": _l("Day off"), "working_day": _l("Working day")}
-ACTIONS = {
-    "set_calendar_day": _l("Calendar decision recorded"),
-    "remove_calendar_day": _l("Calendar decision removed"),
-    "set_deadline_setting": _l("Deadline setting changed"),
-    "recompute_due_dates": _l("Due dates recomputed"),
-    "create_user": _l("Account created"),
-    "lock_account": _l("Account locked"),
-}
-OBJECTS = {
-    "calendar": _l("Calendar day"),
-    "deadline_rule": _l("Time limit"),
-    "deadline": _l("Running due dates"),
-    "user": _l("Account"),
-}
+from .audit_labels import ACTIONS, OBJECTS, detail_label, detail_value  # noqa: E402
 NOT_MOVED = _l("The due dates of running cases have NOT moved by themselves: recompute them when you are ready.")
 
 
@@ -339,7 +326,7 @@ def audit():
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(AUDIT_ROWS))
     rows = [{"row": row, "user": user, "action": str(ACTIONS.get(row.action, row.action)),
              "object": _object(row),
-             "details": [(k, _value(v)) for k, v in (row.details or {}).items()]}
+             "details": [(detail_label(k), detail_value(k, v)) for k, v in (row.details or {}).items()]}
             for row, user in result]
     return _render("admin/audit.html", rows=rows, limit=AUDIT_ROWS)
 

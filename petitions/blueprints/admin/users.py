@@ -18,6 +18,7 @@ from ...models import Agency, User
 from ...models.types import utcnow
 from ...security import BaseForm
 from ...services import accounts
+from ...services.collation import agency_order
 from ...workflow.states import Role
 from ..auth.routes import LOGIN_OUTCOMES
 from . import bp
@@ -61,8 +62,9 @@ def _required_roles() -> str:
 @bp.get("/users")
 def users():
     rows = db.session.scalars(db.select(User).order_by(User.active.desc(), User.username)).all()
+    names = [labels.label(labels.ROLE, r.strip()) for r in _required_roles().split(",") if r.strip()]
     return render_template("admin/users.html", rows=rows, now=utcnow(), required_roles=_required_roles(),
-                           totp_required=accounts.totp_required)
+                           required_role_names=", ".join(names), totp_required=accounts.totp_required)
 
 
 def _render_user(user: User, status: int = 200, **forms):
@@ -152,7 +154,7 @@ def reset_two_factor(user_id: int):
 def new_user():
     form = NewUserForm()
     form.agency.choices = [(a.id, f"{a.name} ({a.code})") for a in
-                           db.session.scalars(db.select(Agency).order_by(Agency.level, Agency.name))]
+                           sorted(db.session.scalars(db.select(Agency)), key=agency_order)]
     form.roles.choices = [(r.value, labels.label(labels.ROLE, r.value)) for r in Role]
     status = 200
     if form.validate_on_submit():

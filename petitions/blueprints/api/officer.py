@@ -83,6 +83,7 @@ def _detail(case: Case, user) -> dict:
 
 
 MAX_PAGE = 1_000_000
+MAX_FIELD_CHARS = 5000  # any text of an event (reason, note, decision): as long as the longest form field
 
 
 @bp.get("/officer/cases")
@@ -133,6 +134,10 @@ def post_event(code: str):
     except (TypeError, ValueError):
         return jsonify({"errors": {"date": [_("Must be a date (YYYY-MM-DD).")]}}), 422
     fields = {k: v for k, v in body.items() if k not in ("event", "date", "version")}
+    too_long = {k: [_("At most %(n)d characters.", n=MAX_FIELD_CHARS)] for k, v in body.items()
+                if (isinstance(v, str) and len(v) > MAX_FIELD_CHARS) or len(str(k)) > 100}
+    if too_long:  # the forms' limits hold on the API too (a 100 KB reason was accepted)
+        return jsonify({"errors": too_long}), 422
     version = body.get("version")
     try:
         record = apply_transition(case, body["event"], g.api_user, act_date, fields, today=local_today(),

@@ -23,14 +23,17 @@ def _optional(pattern: str) -> str:
 
 
 _ID = r"^[0-9]{12}$"
-_PHONE = r"^(?:\+84|0)[0-9]{9,10}$"
+# a Vietnamese number; spaces, dots, dashes and brackets between the digits are allowed
+# and removed ("+84 912 345 678" is stored as 0912345678)
+_PHONE = r"^(?:0|(?:\(?\+84\)?|0084)(?:[ .()/-]*0)?|84)(?:[ .()/-]*[0-9]){9,10}$"
 _PERSON = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
         "full_name": _text(120),
         "id_number": {"type": "string", "pattern": _optional(_ID), "description": "12-digit citizen ID number"},
-        "phone": {"type": "string", "pattern": _optional(_PHONE)},
+        "phone": {"type": "string", "pattern": _optional(_PHONE),
+                  "description": "a Vietnamese number, e.g. 0912 345 678 or +84 912 345 678; stored as 0912345678"},
         "email": {"type": "string", "pattern": _optional(EMAIL_PATTERN), "maxLength": 200},
         "address": _text(300),
     },

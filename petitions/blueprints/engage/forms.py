@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from ...labels import KIND
 from ...services.engagement import SESSION_KINDS, SESSION_MODES
 from ...workflow.states import PUBLIC_KINDS
-from ..public.forms import ID_NUMBER, REQUIRED
+from ..public.forms import ID_NUMBER, REQUIRED, TextLength
 
 
 def _strip(value):
@@ -55,7 +55,7 @@ class VisitForm(FlaskForm):
     kind = SelectField(_l("Kind of letter"), choices=[(k.value, KIND[k.value]) for k in PUBLIC_KINDS],
                        validate_choice=False)
     title = StringField(_l("Subject"), filters=[_strip], validators=[Length(max=200)])
-    content = TextAreaField(_l("Content"), filters=[_strip], validators=[Length(max=20000)])
+    content = TextAreaField(_l("Content"), filters=[_strip], validators=[TextLength(0, 20000, attach=False)])
     commune_code = SelectField(_l("Commune or ward concerned"), validate_choice=False)
     id_number = StringField(_l("Citizen ID number (12 digits)"), filters=[_strip])
     address = StringField(_l("Address"), filters=[_strip], validators=[Length(max=300)])
@@ -133,7 +133,7 @@ class DialogueForm(FlaskForm):
     participants = TextAreaField(_l("Participants (citizens, businesses, bodies)"), filters=[_strip],
                                  validators=[DataRequired(message=REQUIRED), Length(max=5000)])
     issues = TextAreaField(_l("Issues raised"), filters=[_strip],
-                           validators=[DataRequired(message=REQUIRED), Length(max=20000)])
+                           validators=[DataRequired(message=REQUIRED), TextLength(0, 20000, attach=False)])
     commitments = FieldList(FormField(CommitmentEntry), min_entries=3, max_entries=50)
 
 

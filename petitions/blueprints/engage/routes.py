@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ...extensions import db
 from ...models import Agency, Commitment, Conclusion, Dialogue, ReceptionSession, ReceptionVisit
+from ...services.collation import agency_choices
 from ...permissions import can_monitor_province
 from ...services.engagement import (FREQUENCY_LABELS, SESSION_KINDS, SESSION_MODES, can_record_engagement, can_see_engagement,
                                     dialogue_counts, duty_calendar, duty_frequency, duty_periods)
@@ -108,8 +109,7 @@ def show_agency(code: str):
         .order_by(Conclusion.due_on)).all()
     agencies = []
     if can_monitor_province(current_user):
-        agencies = db.session.execute(db.select(Agency.code, Agency.name)
-                                      .order_by(Agency.level.desc(), Agency.name)).all()
+        agencies = agency_choices()
     return render_template("engage/agency.html", agency=agency, form=form, year=year, sessions=sessions,
                            dialogues=dialogues, dialogue_count=dialogue_counts(year, [agency.id]).get(agency.id, 0),
                            my_tasks=my_tasks, may_record=can_record_engagement(current_user, agency.id),

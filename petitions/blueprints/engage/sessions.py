@@ -10,6 +10,7 @@ from ...extensions import db
 from ...models import AdminUnit, Case, Conclusion, ReceptionSession, User
 from ...permissions import can_view_case
 from ...services.codes import normalize
+from ...services.collation import commune_choices
 from ...services.engagement import (EngagementError, add_conclusion, add_visit, can_record_engagement, cancel_session,
                                     complete_conclusion, heads_of, officers_of, receive_new_matter,
                                     schedule_session, session_cases)
@@ -64,9 +65,7 @@ def new_session():
 
 def _visit_form(formdata=None) -> VisitForm:
     form = VisitForm(formdata=formdata) if formdata is not None else VisitForm(formdata=None)
-    communes = db.session.execute(db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune")
-                                  .order_by(AdminUnit.name)).all()
-    form.commune_code.choices = [("", _("Choose a commune or ward"))] + [tuple(c) for c in communes]
+    form.commune_code.choices = [("", _("Choose a commune or ward"))] + commune_choices()
     if formdata is None:
         unit = current_user.agency.admin_unit
         if unit is not None and unit.level == "commune":

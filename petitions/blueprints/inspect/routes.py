@@ -154,9 +154,7 @@ def figure_cases():
                            args={**sel.args, "figure": figure})
 
 
-@bp.get("/overdue")
-def overdue():
-    user = monitoring_user()
+def _overdue_filter(user) -> tuple[OverdueForm, OverdueFilter]:
     form = OverdueForm(request.args)
     form.agency.choices = [("", _("All agencies you may see"))] + agency_choices(user)
     form.commune.choices = [("", _("All communes"))] + commune_choices()
@@ -170,6 +168,13 @@ def overdue():
         band=form.band.data if form.band.data in dict(form.band.choices) else "",
         mass=bool(form.mass.data), long_running=bool(form.long_running.data),
         skipped_level=bool(form.skipped_level.data))
+    return form, f
+
+
+@bp.get("/overdue")
+def overdue():
+    user = monitoring_user()
+    form, f = _overdue_filter(user)
     today = local_today()
     calendar = get_calendar()
     page = max(request.args.get("page", 1, type=ascii_int), 1)
@@ -179,3 +184,35 @@ def overdue():
     return render_template("inspect/overdue.html", form=form, rows=rows, total=total, page=page, pages=pages,
                            args=args, calendar=calendar, long_ago=months_before(today, 12),
                            step_label=labels.step_label, soon_days=current_app.config["ALERT_DUE_SOON_DAYS"])
+
+
+@bp.get("/overdue.csv")
+def overdue_csv():
+    """The same list as /inspect/overdue with the same filters, every page, no personal data."""
+    import csv
+    import io
+
+    from flask import Response
+
+    from ...services.codes import format_code
+    user = monitoring_user()
+    _form, f = _overdue_filter(user)
+    today, calendar = local_today(), get_calendar()
+    soon = current_app.config["ALERT_DUE_SOON_DAYS"]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Tracking code"), _("Kind"), _("Agency"), _("Commune"), _("Date received"), _("Status"),
+                     _("Time limit"), _("Due"), _("Working days left (negative: overdue)")])
+    page = 1
+    while True:  # in pages: the province's list may be long
+        rows, _total = page_of_overdue(f, today, calendar, soon, page, 1000)
+        for r in rows:
+            writer.writerow([format_code(r.tracking_code), labels.label(labels.KIND, r.kind), r.agency, r.commune or "",
+                             r.received_on.strftime("%d/%m/%Y"), labels.label(labels.STATUS, r.status),
+                             labels.step_label(r.step), r.due_on.strftime("%d/%m/%Y"),
+                             calendar.working_days_between(today, r.due_on)])
+        if len(rows) < 1000:
+            break
+        page += 1
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=overdue-{today.isoformat()}.csv", "Cache-Control": "no-store"})

@@ -12,6 +12,8 @@ from ...extensions import db
 from ...models import AdminUnit, Agency
 from ...permissions import can_monitor_province, report_agency_ids
 from ...services.reports import TARGET_KINDS, Scope, agency_tree
+from ...services import collation
+from ...services.collation import vi_key
 from ...workflow.periods import KINDS as PERIOD_KINDS
 from ...workflow.periods import Period, custom, period_of, reporting_period
 from ...workflow.states import Role
@@ -33,13 +35,12 @@ def agency_choices(user) -> list[tuple[str, str]]:
     if not can_monitor_province(user):
         query = query.where(Agency.id.in_(agency_tree(user.agency_id)))
     rows = db.session.execute(query).all()
-    rows.sort(key=lambda r: (r.level != "province", r.parent_id is not None, r.name))
+    rows.sort(key=lambda r: (r.level != "province", r.parent_id is not None, vi_key(r.name)))
     return [(r.code, r.name) for r in rows]
 
 
 def commune_choices() -> list[tuple[str, str]]:
-    return [tuple(r) for r in db.session.execute(
-        db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune").order_by(AdminUnit.name))]
+    return collation.commune_choices()
 
 
 def period_label(period: Period) -> str:

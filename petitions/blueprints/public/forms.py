@@ -1,6 +1,8 @@
 """The letter form: one definition for the public pages, the desk and the JSON API."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField, FieldList, FileField, FormField, HiddenField, MultipleFileField, SelectField, StringField,
@@ -11,6 +13,7 @@ from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 from ...extensions import db
 from ...models import AdminUnit, Agency
 from ...security import BaseForm as FlaskForm
+from ...services.collation import agency_choices, commune_choices
 from ...security import BaseSubForm as SubForm
 from ...workflow.states import PUBLIC_KINDS, Kind
 
@@ -31,18 +34,41 @@ EMAIL_PATTERN = (r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`
                  r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 EMAIL = Regexp(EMAIL_PATTERN, message=_l("Enter a valid e-mail address."))
 ID_NUMBER = Regexp(r"^[0-9]{12}$", message=_l("The citizen ID number has exactly 12 digits."))
-PHONE = Regexp(r"^(\+84|0)[0-9]{9,10}$", message=_l("Enter a Vietnamese phone number, for example 0912345678."))
+PHONE = Regexp(r"^0[0-9]{9,10}$", message=_l(
+    "Enter a Vietnamese phone number, for example 0912 345 678 or +84 912 345 678."))
+# what people put between the digits of a number: spaces, dots, dashes, brackets
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()/]+")
 
 
 def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def normalize_phone(value):
+    """ "0912 345 678", "0912.345.678", "(+84) 912-345-678", "84912345678" -> "0912345678".
+
+    Anything that is not a Vietnamese number once the separators are gone is returned as
+    typed (stripped), for the validator to refuse with its message."""
+    if not isinstance(value, str):
+        return value
+    typed = value.strip()
+    digits = _PHONE_SEPARATORS.sub("", typed)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("0084"):
+        digits = "0" + digits[4:]
+    elif digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if digits.startswith("00"):  # "+84 0912…": the trunk zero typed after the country code
+        digits = digits[1:]
+    return digits if re.fullmatch(r"0[0-9]{9,10}", digits) else typed
+
+
 class PartyForm(SubForm):
     full_name = StringField(_l("Full name"), filters=[_strip], validators=[Length(max=120)])
     id_number = StringField(_l("Citizen ID number (12 digits)"), filters=[_strip],
                             validators=[Optional(), ID_NUMBER])
-    phone = StringField(_l("Phone"), filters=[_strip], validators=[Optional(), PHONE])
+    phone = StringField(_l("Phone"), filters=[normalize_phone], validators=[Optional(), PHONE])
     email = StringField(_l("E-mail"), filters=[_strip],
                         validators=[Optional(), EMAIL,
                                     Length(max=200)])
@@ -50,6 +76,40 @@ class PartyForm(SubForm):
 
 
 REQUIRED = _l("This field is required.")
+
+# the letter's text; a longer one goes as an attached file (PDF or Word) with a summary
+CONTENT_MIN, CONTENT_MAX = 20, 20000
+
+
+class TextLength:
+    """Length check that does not set the field's ``maxlength``: a browser with ``maxlength``
+    cuts a pasted letter silently, so the whole text is sent and, when too long, shown
+    again with the count and the way out (attach it as a file)."""
+
+    field_flags: dict = {}
+
+    def __init__(self, min: int, max: int, attach: bool = True):
+        self.min, self.max, self.attach = min, max, attach
+
+    def __call__(self, form, field):
+        count = len(field.data or "")
+        if count < self.min:
+            raise StopValidation(_l("Write at least %(min)d characters (you wrote %(count)d).",
+                                    min=self.min, count=count))
+        if count > self.max:
+            from flask import current_app
+            from flask_babel import format_number
+            cfg = current_app.config
+            if not self.attach:
+                raise StopValidation(_l(
+                    "Your text has %(count)s characters; this box takes at most %(max)s. Nothing was cut: "
+                    "shorten it.", count=format_number(count), max=format_number(self.max)))
+            raise StopValidation(_l(
+                "Your text has %(count)s characters; this box takes at most %(max)s. Nothing was cut: "
+                "shorten it, or attach the full letter as a PDF or Word file (up to %(n)d files of "
+                "%(mb)d MB each) and write a summary here.",
+                count=format_number(count), max=format_number(self.max),
+                n=cfg["MAX_ATTACHMENTS"], mb=cfg["MAX_ATTACHMENT_BYTES"] // 1048576))
 
 
 class CoSignerForm(PartyForm):
@@ -66,9 +126,7 @@ class CaseForm(FlaskForm):
     title = StringField(_l("Subject"), filters=[_strip],
                         validators=[DataRequired(message=REQUIRED), Length(max=200)])
     content = TextAreaField(_l("Content"), filters=[_strip],
-                            validators=[DataRequired(message=REQUIRED),
-                                        Length(min=20, max=20000, message=_l(
-                                            "Write between %(min)d and %(max)d characters."))])
+                            validators=[DataRequired(message=REQUIRED), TextLength(CONTENT_MIN, CONTENT_MAX)])
     respondent = StringField(filters=[_strip], validators=[Length(max=500)])
     commune_code = SelectField(_l("Commune or ward concerned"),
                                validate_choice=False)
@@ -85,6 +143,7 @@ class CaseForm(FlaskForm):
     attachments = MultipleFileField(_l("Attached papers (PDF, photos, Word)"))
 
     kinds = PUBLIC_KINDS
+    content_min, content_max = CONTENT_MIN, CONTENT_MAX
     # the web forms ask each co-signer's ID number and address too (the API keeps its rule:
     # a name for each)
     signer_details_required = False
@@ -94,15 +153,10 @@ class CaseForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        communes = db.session.execute(
-            db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune").order_by(AdminUnit.name)
-        ).all()
-        self.commune_code.choices = [("", _l("Choose a commune or ward"))] + [tuple(c) for c in communes]
-        agencies = db.session.execute(
-            db.select(Agency.code, Agency.name).where(Agency.level == "province").order_by(Agency.name)
-        ).all()
-        self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + [
-            tuple(a) for a in agencies]
+        # Vietnamese alphabetical order (services/collation.py), the same on every database
+        self.commune_code.choices = [("", _l("Choose a commune or ward"))] + commune_choices()
+        self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + \
+            agency_choices(Agency.level == "province")
         self.mark_required()
 
     # --- what the law asks of each kind: one table, read by the page and by validate() ---

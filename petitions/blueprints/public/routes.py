@@ -40,6 +40,9 @@ def file_case(kind: str):
     if request.method == "POST":
         refusal = _human_check(form)
         if refusal:
+            # the other mistakes are told in the same round: one more send fixes everything
+            form.validate()
+            checked_files(form, current_app.config["MAX_ATTACHMENT_BYTES"], current_app.config["MAX_ATTACHMENTS"])
             return _render_file(form, kind, refusal), 422
     if form.validate_on_submit():
         cfg = current_app.config
@@ -99,6 +102,8 @@ def refused_form(message: str):
         return render_template("error.html", status=429, message=message)
     form = PublicCaseForm()
     form.kind.data = kind
+    if request.method == "POST":
+        form.validate()  # tell the other mistakes now, not after the wait
     return _render_file(form, kind, message)
 
 

@@ -14,6 +14,7 @@ from ... import labels
 from ...extensions import db
 from ...models import Agency, User, UserRole
 from ...services.workflow import ConflictError, apply_transition, available_actions
+from ...services.collation import agency_choices
 from ...web import local_today
 from ...workflow.engine import FieldError, TransitionError
 from ...workflow.states import Role
@@ -75,9 +76,8 @@ def _field_for(spec: FieldSpec, case):
         return SelectField(label, choices=[("", "—")] + [(v, labels.tr(t)) for v, t in spec.choices],
                            validators=[*marks, Optional()])
     if spec.type == "agency":
-        agencies = db.session.execute(db.select(Agency.code, Agency.name).where(Agency.id != case.agency_id)
-                                      .order_by(Agency.level.desc(), Agency.name)).all()
-        return SelectField(label, choices=[("", "—")] + [tuple(a) for a in agencies], validators=[*marks, Optional()])
+        return SelectField(label, choices=[("", "—")] + agency_choices(Agency.id != case.agency_id),
+                           validators=[*marks, Optional()])
     if spec.type == "user":
         users = db.session.execute(
             db.select(User.username, User.full_name).join(UserRole)

@@ -27,6 +27,7 @@ from ...services import documents as docs
 from ...services.codes import normalize
 from ...web import local_today
 from ...workflow.states import Role
+from ..public.forms import TextLength
 from . import bp
 
 
@@ -35,7 +36,8 @@ class IssueForm(FlaskForm):
     signer_name = StringField(_l("Signed by (full name)"), validators=[Optional(), Length(max=120)])
     capacity = SelectField(_l("Signing as"), choices=[("head", _l("Head of the agency")),
                                                       ("deputy", _l("Deputy, on behalf of the head (KT.)"))])
-    text = TextAreaField(_l("Text of the decision or conclusion"), validators=[Optional(), Length(max=20000)])
+    text = TextAreaField(_l("Text of the decision or conclusion"),
+                         validators=[Optional(), TextLength(0, 20000, attach=False)])
 
 
 # -- who may ------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def _form_for(kind, case_kind: str, agency_id: int, internal: bool) -> IssueForm
     form = IssueForm()
     form.recipient.choices = [(r.key, str(r.label)) for r in docs.recipients_for(kind, case_kind)]
     if request.method == "GET":
-        form.signer_name.data = current_user.full_name if internal else docs.default_signer(agency_id)
+        form.signer_name.data = current_user.full_name if internal else docs.default_signer(agency_id, current_user)
     return form
 
 

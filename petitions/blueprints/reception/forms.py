@@ -30,6 +30,14 @@ class DeskForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.agency_code.choices[0] = ("", _l("This agency (where it was received)"))
 
+    def respondent_label(self) -> str:
+        """Spoken to the officer: the filer's matter, not "yours"."""
+        if self.kind.data == "denunciation":
+            return str(_l("Person or body denounced"))
+        if self.kind.data == "complaint":
+            return str(_l("Decision or act complained about (number, date, who issued it)"))
+        return str(_l("Body or matter concerned (optional)"))
+
     def validate_received_on(self, field):
         if self.today and field.data and field.data > self.today:
             raise ValidationError(_l("The date received cannot be in the future."))

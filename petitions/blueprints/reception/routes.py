@@ -16,12 +16,13 @@ from ...security import BaseForm as FlaskForm
 
 from ... import labels
 from ...extensions import db
-from ...models import AdminUnit, Attachment, Case, IdentityAccess
+from ...models import Attachment, Case, IdentityAccess
 from ...permissions import allowed, can_register_letters, can_urge, can_view_case, can_view_identity
 from ...services.codes import format_code, normalize
 from ...services.calendar import get_calendar
+from ...services.collation import commune_choices
 from ...services.intake import submit_case
-from ...services.workflow import available_actions, record_withdrawals
+from ...services.workflow import available_actions, ordered_actions, record_withdrawals
 from ...services.queries import CaseFilter, case_list_query, ordered, page_of_cases
 from ...services.verification import load_filers, shown_text
 from ...web import local_today
@@ -78,9 +79,7 @@ def _filter_form() -> tuple[FilterForm, CaseFilter]:
     form = FilterForm(data)
     form.kind.choices = [("", _("All kinds"))] + [(k.value, labels.label(labels.KIND, k.value)) for k in Kind]
     form.status.choices = [("", _("All statuses"))] + [(k, str(v)) for k, v in labels.STATUS.items()]
-    communes = db.session.execute(
-        db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune").order_by(AdminUnit.name)).all()
-    form.commune.choices = [("", _("All communes"))] + [tuple(c) for c in communes]
+    form.commune.choices = [("", _("All communes"))] + commune_choices()
     form.validate()
     f = CaseFilter(kind=form.kind.data or None, status=form.status.data or None,
                    commune=form.commune.data or None, date_from=form.date_from.data,
@@ -181,16 +180,18 @@ def _render_case(case: Case, reveal_form=None, identity_shown=False, status=200,
     rating = db.session.scalar(db.select(Rating).where(Rating.case_id == case.id))
     may_see = can_view_identity(current_user, case)
     show_identity = may_see and (not case.identity_is_confidential or identity_shown)
+    hints = _repeat_hints(case)
+    actions, primary = ordered_actions(available_actions(case, current_user), guide_first=bool(hints["skipped_to"]))
     from .history import event_details
     details = {e.id: event_details(e, case, show_identity) for e in case.events}
     meetings = _voter_meetings(case)
     return render_template("reception/case.html", case=case, may_see_identity=may_see, details=details,
                            meetings=meetings,
                            show_identity=show_identity, reveal_form=reveal_form or RevealForm(),
-                           actions=available_actions(case, current_user), calendar=get_calendar(),
+                           actions=actions, primary_action=primary, calendar=get_calendar(),
                            urgings=case_urgings(case), may_urge=can_urge(current_user),
                            withdrawal_error=withdrawal_error, rating=rating, review_error=review_error,
-                           **_repeat_hints(case)), status
+                           **hints), status
 
 
 @bp.get("/cases/<code>")

@@ -24,6 +24,7 @@ from ...models import AdminUnit, Agency, Case, VoterMeeting
 from ...permissions import can_view_case
 from ...services import voters
 from ...services.codes import normalize
+from ...services.collation import agency_choices, commune_choices
 from ...services.workflow import available_actions
 from ...web import local_today
 from ...workflow.engine import TransitionError
@@ -43,16 +44,13 @@ def _download(body: bytes, filename: str, mimetype: str) -> Response:
 
 
 def _communes() -> list[tuple[str, str]]:
-    return [tuple(r) for r in db.session.execute(
-        db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune").order_by(AdminUnit.name))]
+    return commune_choices()
 
 
 def _answering_agencies() -> list[tuple[str, str]]:
     """The agencies a petition can be proposed or assigned to: all but the council's."""
     council = voters.council_agency()
-    return [tuple(r) for r in db.session.execute(
-        db.select(Agency.code, Agency.name).where(Agency.id != council.id)
-        .order_by(Agency.level.desc(), Agency.name))]
+    return agency_choices(Agency.id != council.id)
 
 
 def _meeting_or_abort(meeting_id: str, manage: bool = False) -> VoterMeeting:

@@ -74,13 +74,16 @@ def active_template(kind: str) -> tuple[bytes | Path, DocumentTemplate | None]:
     return document_path(row.stored_name), row
 
 
-def default_signer(agency_id: int) -> str:
-    """The head of the agency signs, if there is exactly one; else the officer fills it in."""
+def default_signer(agency_id: int, user: User | None = None) -> str:
+    """Who signs, pre-filled: the officer issuing it when they are a head of the agency,
+    else the agency's head if there is exactly one; else the officer fills it in."""
     from ...models import UserRole
-    heads = list(db.session.scalars(db.select(User.full_name).join(UserRole)
+    heads = list(db.session.execute(db.select(User.id, User.full_name).join(UserRole)
                                     .where(User.agency_id == agency_id, User.active.is_(True),
                                            UserRole.role == Role.HEAD.value)))
-    return heads[0] if len(heads) == 1 else ""
+    if user is not None and any(uid == user.id for uid, _name in heads):
+        return user.full_name
+    return heads[0][1] if len(heads) == 1 else ""
 
 
 #: notices sent with the ``notify`` event that are not the documents ``notify`` produces (the

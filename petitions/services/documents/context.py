@@ -126,8 +126,26 @@ EMPTY_KEYS = (
     "received_on", "received_on_words", "channel", "case_title", "case_content", "respondent", "papers_count",
     "act_on", "act_on_words", "reason", "reason_source", "note", "target_agency", "decision_no", "outcome",
     "complexity", "due_on_words", "new_due_on_words", "urged_agency", "reply_due_on_words", "handler_name",
-    "pseudonym", "confidential_note", "addressee",
+    "pseudonym", "confidential_note", "addressee", "signature_hint",
 )
+
+
+def signature_hint(signer_name: str, internal: bool) -> str:
+    """The line under the signer's title: an instruction only when the name is not known
+    yet (the form's own words, NĐ 30/2020); with the name printed, the space is left for the
+    signature and the seal."""
+    if signer_name:
+        return ""
+    return "(Ký, ghi rõ họ tên)" if internal else "(Ký, ghi rõ họ tên, đóng dấu)"
+
+
+def honorific(id_number: str | None) -> str:
+    """"Ông" or "Bà" from the citizen ID number, whose fourth digit codes sex and century
+    (TT 59/2021/TT-BCA, Art. 7: even for a man, odd for a woman); "Ông/Bà" when unknown."""
+    digits = (id_number or "").strip()
+    if len(digits) == 12 and digits.isdigit():
+        return "Bà" if int(digits[3]) % 2 else "Ông"
+    return "Ông/Bà"
 
 
 def base_context(kind: DocKind, case_kind: str, agency, *, number: int, symbol: str, dated_on: date,
@@ -143,6 +161,7 @@ def base_context(kind: DocKind, case_kind: str, agency, *, number: int, symbol: 
         "recipient_label": recipient.doc_label,
         "recipients": [f"- {recipient.doc_label};", "- Lưu: VT, hồ sơ."],
         "signer_lines": INTERNAL_SIGNER.get(kind.key) or signer_lines(agency, capacity),
+        "signature_hint": signature_hint(signer_name, kind.key in INTERNAL_SIGNER),
         "authority": f"{HEAD_TITLE.get(agency.category, 'THỦ TRƯỞNG')} {agency.name.upper()}",
         "signer_name": signer_name or "", "body": _paragraphs(text), "papers": [], "cases": [],
     })
@@ -214,7 +233,8 @@ def case_context(ctx: dict, kind: DocKind, case, event, recipient: Recipient, ha
         due = _resolution_due(case, event)
         ctx["due_on_words"] = date_in_words(due) if due else ""
     ctx["recipients"] = recipients + ["- Lưu: VT, hồ sơ."]
-    ctx["addressee"] = (name if case.is_anonymous or not p or not p.full_name else f"Ông/Bà {name}") \
+    ctx["addressee"] = (name if case.is_anonymous or not p or not p.full_name
+                        else f"{honorific(p.id_number) if len(active) <= 1 else 'Ông/Bà'} {name}") \
         if recipient.key == "filer" else \
         (ctx["target_agency"] if recipient.key == "competent_body" and ctx["target_agency"] else recipient.doc_label)
     if recipient.key == "head":
@@ -296,6 +316,6 @@ def sample_context() -> dict:
         "place_date": "Nghệ An, ngày 01 tháng 01 năm 2026", "dated_on": "01/01/2026", "doc_title": "THÔNG BÁO",
         "doc_subject": "Mẫu", "form_ref": "Mẫu", "legal_basis": ["Căn cứ Mẫu;"], "recipient_label": "Mẫu",
         "recipients": ["- Mẫu;", "- Lưu: VT."], "authority": "GIÁM ĐỐC SỞ XÂY DỰNG", "signer_lines": ["GIÁM ĐỐC"], "signer_name": "Nguyễn Văn Mẫu",
-        "body": ["Đoạn văn mẫu."], "papers": ["Tài liệu mẫu"], "cases": ["Hồ sơ mẫu"],
+        "body": ["Đoạn văn mẫu."], "papers": ["Tài liệu mẫu"], "cases": ["Hồ sơ mẫu"], "signature_hint": "",
     })
     return ctx
