@@ -27,7 +27,7 @@ from sqlalchemy import and_, case, or_, text, tuple_, update
 
 from .. import labels
 from ..extensions import db
-from ..jobs import enqueue_after_commit
+from ..jobs import IdOf, enqueue_after_commit
 from ..models import Agency, Alert, AuditLog, Case, Deadline, Notification, User, UserRole
 from ..models.types import utcnow
 from ..permissions import allowed
@@ -414,11 +414,11 @@ def mail_receipt(case: Case) -> None:
                                 agency=case.agency.name, received_on=case.received_on,
                                 due_on=running.due_on if running is not None else None,
                                 link=f"{base}/track?code={case.tracking_code}")
-    note = Notification(case_id=case.id, email=filer.email, kind="case_update", subject=subject, body=body,
+    # added with the case, written by the filing's one flush; the send job gets its id after the commit
+    note = Notification(case=case, email=filer.email, kind="case_update", subject=subject, body=body,
                         status="pending", attempts=0, data={"event": "receive"})
     db.session.add(note)
-    db.session.flush()
-    enqueue_after_commit(db.session, SEND_JOB, note.id)
+    enqueue_after_commit(db.session, SEND_JOB, IdOf(note))
 
 
 def backoff(attempts: int) -> timedelta:
