@@ -316,6 +316,7 @@ def register_cli(app: Flask) -> None:
     from . import cli_accounts  # noqa: F401  (users otp, disable, enable, reset-password, reset-2fa)
     app.cli.add_command(users_cli)
     app.cli.add_command(deadline_cmd)
-    from .cli_identity import identity_cli; app.cli.add_command(identity_cli)  # noqa: E702
+    from .cli_identity import attachments_cli, identity_cli; app.cli.add_command(identity_cli)  # noqa: E702
+    app.cli.add_command(attachments_cli)
     from .cli_privacy import privacy_cli; app.cli.add_command(privacy_cli)  # noqa: E702
     from .cli_documents import documents_cli; app.cli.add_command(documents_cli)  # noqa: E702
