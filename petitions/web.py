@@ -73,6 +73,15 @@ def register_web(app: Flask) -> None:
         return error(400, _("The form had expired or did not come from this site. Nothing was saved: "
                             "go back, reload the page and send it again."))
 
+    @app.errorhandler(400)
+    def bad_request(e):  # Werkzeug's own page is in English
+        return error(400, _("The page could not read what was sent. Nothing was saved: "
+                            "go back, reload the page and send it again."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(e):
+        return error(405, _("This address cannot be used this way. Go back and use the page's links and buttons."))
+
     @app.errorhandler(404)
     def not_found(e):
         return error(404, _("This page does not exist."))

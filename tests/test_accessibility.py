@@ -321,13 +321,9 @@ def test_axe_finds_no_wcag_violation_on_any_page_in_either_language_or_width(wal
                                              for rule, v in sorted(summary.items()))
 
 
-# known, named, to fix (not hidden): found at the last merge of issue 22, after the calendar page changed
-KNOWN_REFLOW = {"admin.calendar": "9 px wider than 320 px since the merge of 16:13 UTC; cause not found yet"}
-
-
 def test_no_page_scrolls_sideways_at_320_px(walk):
     assert walk["pages"] >= 50
-    wide = [r for r in walk["reflow"] if not any(f"({e}," in r[0] for e in KNOWN_REFLOW)]
+    wide = walk["reflow"]
     assert not wide, "\n".join(f"{label}: {scroll}px {widest}" for label, scroll, widest in wide)
 
 

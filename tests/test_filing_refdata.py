@@ -15,7 +15,7 @@ from .conftest import valid_letter
 
 CONFIG_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "UPLOAD_FOLDER", "SQLITE_SYNCHRONOUS",
                "RQ_QUEUE", "RATELIMIT_STORAGE_PREFIX", "REDIS_URL", "BASE_URL", "MAIL_SERVER", "MAIL_PORT",
-               "MAIL_TIMEOUT", "ARGON2_PARAMS", "STATISTICS_REFRESH_SECONDS")
+               "MAIL_TIMEOUT", "ARGON2_PARAMS", "STATISTICS_REFRESH_SECONDS", "REDIS_PREFIX")
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def other_process(app):
     """A second application on the same database and Redis: another gunicorn worker, with
     reference data of its own."""
     from petitions import create_app
-    other = create_app({k: app.config[k] for k in CONFIG_KEYS})
+    other = create_app({k: app.config[k] for k in CONFIG_KEYS if k in app.config})
     yield other
     with other.app_context():
         db.session.remove()
@@ -130,7 +130,8 @@ def test_filing_files_again_when_the_tracking_code_is_taken(app, client, agencie
         assert len(notes) == 2
         from petitions.jobs import redis_connection
         jobs = Queue(app.config["RQ_QUEUE"], connection=redis_connection()).jobs
-        assert sorted(j.args[0] for j in jobs if j.func_name.endswith("send_notification")) == [n.id for n in notes]
+        sent = sorted(i for j in jobs if j.func_name.endswith("send_notifications") for i in j.args[0])
+        assert sent == [n.id for n in notes]
     r = client.get(f"/api/v1/cases/{got['tracking_code']}", headers={"X-Access-Key": got["access_key"]})
     assert r.status_code == 200 and r.get_json()["title"] == "Đơn thử nghiệm"
 

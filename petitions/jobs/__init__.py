@@ -97,12 +97,20 @@ class IdOf:
         return inspect(self.obj).identity[0]
 
 
+def _resolved(arg):
+    if isinstance(arg, IdOf):
+        return arg.resolve()
+    if isinstance(arg, list):
+        return [_resolved(a) for a in arg]
+    return arg
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
     jobs = session.info.pop("petitions_jobs", None)
     if not jobs:
         return
-    jobs = [(func, tuple(a.resolve() if isinstance(a, IdOf) else a for a in args)) for func, args in jobs]
+    jobs = [(func, tuple(_resolved(a) for a in args)) for func, args in jobs]
     try:
         queue = get_queue()
         queue.enqueue_many([Queue.prepare_data(func, args=args, timeout=300) for func, args in jobs])

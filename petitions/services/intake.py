@@ -79,9 +79,14 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True) -> tu
         is_mass=len(sub.co_signers) + (0 if sub.is_anonymous else 1) >= MASS_SIGNERS,
     )
     if not sub.is_anonymous:
-        case.parties.append(Party(role="petitioner", position=0,
-                                  representative=bool(sub.petitioner.get("representative")),
-                                  **_party(sub.petitioner)))
+        filer = Party(role="petitioner", position=0, representative=bool(sub.petitioner.get("representative")),
+                      **_party(sub.petitioner))
+        if sub.petitioner.get("notify_channel"):
+            from .notices import record_choice  # how the filer is told, with their consent (issue 19)
+            channel = sub.petitioner["notify_channel"]
+            consent = bool(sub.petitioner.get("notify_consent"))
+            record_choice(filer, channel if consent or channel not in ("sms", "zalo") else "email", consent=consent)
+        case.parties.append(filer)
     for i, signer in enumerate(sub.co_signers, start=1):
         role = signer.get("role") or ("representative" if signer.get("representative") else "co_signer")
         case.parties.append(Party(role=role, position=i, representative=role == "representative",
@@ -106,10 +111,12 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True) -> tu
         data={"channel": sub.channel.value, "attachments": len(sub.files)},
     ))
     db.session.add(case)
-    if (sub.petitioner or {}).get("email"):
+    db.session.flush()  # the filing's one flush: case, parties, limits, event (and the summary rows)
+    if (sub.petitioner or {}).get("email") or (sub.petitioner or {}).get("notify_channel") in ("sms", "zalo"):
         from .alerts import mail_receipt
-        mail_receipt(case)  # the receipt at once, to a filer who gave an e-mail address
-    db.session.flush()  # the one flush of a filing: case, parties, limits, event, receipt mail
+        # the receipt at once, by e-mail, SMS or Zalo as the filer chose; a new case has no
+        # receipt yet: its outbox row goes with the commit, no look-up of its key
+        mail_receipt(case, fresh=True)
     return case, key
 
 

@@ -3,6 +3,7 @@ never the code the application stores (``issue_document``, ``["handler"]``)."""
 from __future__ import annotations
 
 import json
+import re
 
 from flask_babel import lazy_gettext as _l
 
@@ -29,7 +30,8 @@ ACTIONS = {
     "issue_api_token": _l("API token issued"),
     "set_alert_digest": _l("Daily digest chosen or dropped"),
     "send_digests": _l("Daily alert digests sent"),
-    "retry_notification": _l("Mail sent again"),
+    "retry_notification": _l("Message sent again"),
+    "choose_notices": _l("Filer chose how to be told"),
     "send_urging": _l("Urging sent"),
     "reply_urging": _l("Urging answered"),
     "answer_review": _l("Review request answered"),
@@ -91,7 +93,12 @@ DETAILS = {
     "owner": _l("Owner"), "session": _l("Reception session"), "visit": _l("Person received"),
     "commitment": _l("Commitment"), "copy": _l("Pseudonymised copy"), "case": _l("Case"),
     "file": _l("File"), "template": _l("Document template"), "due_on": _l("Due on"), "date": _l("Date"),
+    "reply_due_on": _l("Reply due on"), "failures": _l("Failed attempts"), "parties": _l("People"),
+    "from": _l("From date"), "to": _l("To date"), "attachment": _l("Attached file"), "choice": _l("What is hidden"),
+    "pages": _l("Pages"), "redaction": _l("Hidden passage"), "passages": _l("Passages hidden by hand"),
+    "auto": _l("Passages hidden automatically"), "files": _l("Files"), "account": _l("Account"),
 }
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
 def _piece(key: str, value) -> str:
@@ -99,6 +106,8 @@ def _piece(key: str, value) -> str:
         return labels.label(labels.ROLE, value)
     if isinstance(value, bool):
         return str(_l("yes") if value else _l("no"))
+    if isinstance(value, str) and (m := ISO_DATE.match(value)):  # dates as the reader writes them
+        return f"{m.group(3)}/{m.group(2)}/{m.group(1)}"
     return "" if value is None else str(value)
 
 
