@@ -105,6 +105,8 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
     ))
     db.session.add(case)
     db.session.flush()
+    from .national import record_event
+    record_event(case, case.events[-1])  # the reception, for the national database (issue 19)
     if (sub.petitioner or {}).get("email") or (sub.petitioner or {}).get("notify_channel") in ("sms", "zalo"):
         from .alerts import mail_receipt
         mail_receipt(case)  # the receipt at once, by e-mail, SMS or Zalo as the filer chose
