@@ -162,6 +162,31 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_SENDER_NAME": env.get("MAIL_SENDER_NAME", "Hệ thống tiếp nhận, xử lý đơn thư tỉnh Nghệ An"),
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", 10)),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", 6)),
+        # --- the outbox (services/outbox.py): every message that leaves ---
+        # a worker's claim on a row; a worker killed mid-send leaves it, and the row is sent
+        # again (with the same idempotency key) once the lease has passed
+        "OUTBOX_LEASE_SECONDS": int(env.get("OUTBOX_LEASE_SECONDS", 600)),
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", 8)),
+        # --- SMS through a brand-name gateway (services/gateways/sms.py); off while SMS_URL is empty ---
+        "SMS_URL": env.get("SMS_URL", ""),
+        "SMS_API_KEY": env.get("SMS_API_KEY", ""),
+        "SMS_SECRET_KEY": env.get("SMS_SECRET_KEY", ""),
+        "SMS_BRANDNAME": env.get("SMS_BRANDNAME", "UBND NGHEAN"),
+        "SMS_TYPE": env.get("SMS_TYPE", "2"),  # customer care
+        "SMS_UNICODE": env.get("SMS_UNICODE", "") in ("1", "true", "yes"),  # accented texts (70 characters)
+        "SMS_OK_CODES": env.get("SMS_OK_CODES", "100"),
+        "SMS_DUPLICATE_CODES": env.get("SMS_DUPLICATE_CODES", ""),
+        "SMS_RETRY_CODES": env.get("SMS_RETRY_CODES", "99"),
+        "SMS_TIMEOUT": float(env.get("SMS_TIMEOUT", 10)),
+        "SMS_MAX_ATTEMPTS": int(env.get("SMS_MAX_ATTEMPTS", 6)),
+        # --- Zalo Notification Service (services/gateways/zalo.py); off while ZALO_ACCESS_TOKEN is empty ---
+        "ZALO_URL": env.get("ZALO_URL", "https://business.openapi.zalo.me/message/template"),
+        "ZALO_ACCESS_TOKEN": env.get("ZALO_ACCESS_TOKEN", ""),
+        "ZALO_TEMPLATE_RECEIPT": env.get("ZALO_TEMPLATE_RECEIPT", ""),
+        "ZALO_TEMPLATE_UPDATE": env.get("ZALO_TEMPLATE_UPDATE", ""),
+        "ZALO_RETRY_ERRORS": env.get("ZALO_RETRY_ERRORS", "-1,-32"),
+        "ZALO_TIMEOUT": float(env.get("ZALO_TIMEOUT", 10)),
+        "ZALO_MAX_ATTEMPTS": int(env.get("ZALO_MAX_ATTEMPTS", 6)),
         # freeze "today" (YYYY-MM-DD) for training sessions and tests; never in production
         "TODAY": env.get("PETITIONS_TODAY") if not production else None,
         "DOCUMENTS_SOFFICE": env.get("DOCUMENTS_SOFFICE", "soffice"),  # LibreOffice, for the documents' PDF

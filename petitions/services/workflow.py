@@ -390,7 +390,7 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
         db.session.rollback()
         raise
     from .alerts import notify_filer
-    notify_filer(case, decision.event.value, decision.act_date)
+    notify_filer(case, decision.event.value, decision.act_date, record.id)
     return record
 
 
