@@ -96,7 +96,7 @@ def bench_sweep_cmd():
     from .jobs import redis_connection
     from .models import Alert, Case, Deadline
     # the send jobs the sweep enqueues go to a throwaway queue, emptied afterwards
-    current_app.config["RQ_QUEUE"] = "petitions-bench"
+    bench_queue = current_app.config["RQ_QUEUE"] = f'{current_app.config["REDIS_PREFIX"]}-bench'  # under the prefix
     from .services.alerts import sweep
     from .web import local_today
     cases = db.session.scalar(db.select(db.func.count()).select_from(Case))
@@ -110,7 +110,7 @@ def bench_sweep_cmd():
                    f"{result.alerts:,} new alerts, {result.notifications:,} notifications in {seconds:.2f} s")
     click.echo(f"alerts recorded: {db.session.scalar(db.select(db.func.count()).select_from(Alert)):,}; "
                f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
-    Queue("petitions-bench", connection=redis_connection()).empty()
+    Queue(bench_queue, connection=redis_connection()).empty()
     click.echo("(the sweep enqueued one send job per mail, as in production; mails were not sent)")
 
 
@@ -316,6 +316,8 @@ def register_cli(app: Flask) -> None:
     from . import cli_accounts  # noqa: F401  (users otp, disable, enable, reset-password, reset-2fa)
     app.cli.add_command(users_cli)
     app.cli.add_command(deadline_cmd)
-    from .cli_identity import identity_cli; app.cli.add_command(identity_cli)  # noqa: E702
+    from .cli_identity import attachments_cli, identity_cli; app.cli.add_command(identity_cli)  # noqa: E702
+    app.cli.add_command(attachments_cli)
     from .cli_privacy import privacy_cli; app.cli.add_command(privacy_cli)  # noqa: E702
     from .cli_documents import documents_cli; app.cli.add_command(documents_cli)  # noqa: E702
+    from .cli_national import national_cli; app.cli.add_command(national_cli)  # noqa: E702

@@ -8,7 +8,8 @@ Rotating a key, step by step (nothing stops; old and new keys both read meanwhil
    passages of pseudonymised copies) with the new key, in batches, and
    recomputes every ID number's blind index (so a new ``IDENTITY_INDEX_KEY`` is taken
    into account in the same pass);
-4. ``flask identity check`` must say 0 rows under older keys and 0 failures;
+   and every sealed file (attachments, pseudonymised copies: services/sealed.py);
+4. ``flask identity check`` must say 0 rows and 0 files under older keys and 0 failures;
 5. remove the old key from ``IDENTITY_KEYS`` and restart.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy import Text, type_coerce
 
 from .extensions import db
 from .models.types import EncryptedText
-from .services import crypto
+from .services import crypto, sealed
 
 identity_cli = click.Group("identity", help="Keys of filers' identity: new-key, rotate, check.")
 
@@ -159,6 +160,18 @@ def rotate_cmd(batch: int):
     per_table = ", ".join(f"{n} {name}" for name, n in r.tables.items()) or "nothing"
     click.echo(f"{r.rows} rows re-encrypted with the first key ({per_table}; {r.values} values, "
                f"{r.batches} batches); {r.digests_changed} ID-number digests recomputed")
+    files = sealed.reseal_all()
+    click.echo(_files_line(files, "re-sealed with the first key"))
+    if not files.ok:
+        raise SystemExit(1)
+
+
+def _files_line(r: "sealed.ResealResult", verb: str) -> str:
+    line = (f"{r.files} files: {r.rotated} {verb}, {r.sealed} plain files sealed, {r.current} already current, "
+            f"{len(r.failures)} do not open")
+    if r.failures:
+        line += "\nnot opening: " + ", ".join(r.failures[:50])
+    return line
 
 
 @identity_cli.command("check")
@@ -174,5 +187,26 @@ def check_cmd(batch: int):
     if r.wrong_digests:
         click.echo("wrong digests (party ids): " + ", ".join(map(str, r.wrong_digests[:50]))
                    + " — run flask identity rotate")
+    files = sealed.reseal_all(dry_run=True)
+    click.echo(f"{files.files} files: {len(files.failures)} do not open, {files.rotated} under older keys, "
+               f"{files.sealed} not sealed, {files.loose_modes} readable by others")
+    if files.failures:
+        click.echo("not opening: " + ", ".join(files.failures[:50]))
+    if not r.ok or not files.ok:
+        raise SystemExit(1)
+
+
+attachments_cli = click.Group("attachments", help="Attachment files sealed at rest: seal, check.")
+
+
+@attachments_cli.command("seal")
+@click.option("--dry-run", is_flag=True, help="Count only; change nothing.")
+@with_appcontext
+def seal_cmd(dry_run: bool):
+    """Seal the files stored before sealing (and bring every file to the first key, mode 0600).
+    Idempotent: a second run finds every file current."""
+    r = sealed.reseal_all(dry_run=dry_run)
+    click.echo(("(dry run) " if dry_run else "") + _files_line(r, "re-sealed with the first key")
+               + f"; {r.loose_modes} were readable by others")
     if not r.ok:
         raise SystemExit(1)

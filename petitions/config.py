@@ -74,7 +74,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_FILING_ATTEMPTS": env.get("RATELIMIT_FILING_ATTEMPTS", "30 per hour"),  # every POST, valid or not
         "RATELIMIT_LOOKUP": env.get("RATELIMIT_LOOKUP", "60 per hour;300 per day"),
         "RATELIMIT_FAILED_LOOKUP": env.get("RATELIMIT_FAILED_LOOKUP", "10 per hour;30 per day"),
-        "RATELIMIT_STORAGE_PREFIX": env.get("RATELIMIT_STORAGE_PREFIX", "petitions-limits"),
+        # every key this installation writes to Redis begins with REDIS_PREFIX (default: the
+        # installation's name), so two installations can share one Redis: see redis_names() below
+        "INSTALLATION": env.get("PETITIONS_INSTALLATION", "petitions"),
+        "REDIS_PREFIX": env.get("REDIS_PREFIX"),
+        "RATELIMIT_STORAGE_PREFIX": env.get("RATELIMIT_STORAGE_PREFIX"),  # default: "<REDIS_PREFIX>-limits"
         # benchmarks and load tests on loopback switch the limits off (scripts/bench, scripts/load)
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "true").lower() not in ("0", "false", "no"),
         # /metrics: loopback only, or anyone presenting this bearer token when it is set (docs/operations.md)
@@ -123,7 +127,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLITE_SYNCHRONOUS": env.get("SQLITE_SYNCHRONOUS", "FULL"),
         # --- alerts ---
-        "RQ_QUEUE": env.get("RQ_QUEUE", "petitions"),
+        "RQ_QUEUE": env.get("RQ_QUEUE"),  # default: REDIS_PREFIX
         "ALERT_DUE_SOON_DAYS": int(env.get("ALERT_DUE_SOON_DAYS", 3)),          # working days before
         "ALERT_LONG_OVERDUE_DAYS": int(env.get("ALERT_LONG_OVERDUE_DAYS", 10)),  # working days after
         "SWEEP_EVERY_SECONDS": int(env.get("SWEEP_EVERY_SECONDS", 900)),
@@ -158,6 +162,41 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_SENDER_NAME": env.get("MAIL_SENDER_NAME", "Hệ thống tiếp nhận, xử lý đơn thư tỉnh Nghệ An"),
         "MAIL_TIMEOUT": float(env.get("MAIL_TIMEOUT", 10)),
         "MAIL_MAX_ATTEMPTS": int(env.get("MAIL_MAX_ATTEMPTS", 6)),
+        # --- the outbox (services/outbox.py): every message that leaves ---
+        # a worker's claim on a row; a worker killed mid-send leaves it, and the row is sent
+        # again (with the same idempotency key) once the lease has passed
+        "OUTBOX_LEASE_SECONDS": int(env.get("OUTBOX_LEASE_SECONDS", 600)),
+        "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", 8)),
+        # --- SMS through a brand-name gateway (services/gateways/sms.py); off while SMS_URL is empty ---
+        "SMS_URL": env.get("SMS_URL", ""),
+        "SMS_API_KEY": env.get("SMS_API_KEY", ""),
+        "SMS_SECRET_KEY": env.get("SMS_SECRET_KEY", ""),
+        "SMS_BRANDNAME": env.get("SMS_BRANDNAME", "UBND NGHEAN"),
+        "SMS_TYPE": env.get("SMS_TYPE", "2"),  # customer care
+        "SMS_UNICODE": env.get("SMS_UNICODE", "") in ("1", "true", "yes"),  # accented texts (70 characters)
+        "SMS_OK_CODES": env.get("SMS_OK_CODES", "100"),
+        "SMS_DUPLICATE_CODES": env.get("SMS_DUPLICATE_CODES", ""),
+        "SMS_RETRY_CODES": env.get("SMS_RETRY_CODES", "99"),
+        "SMS_TIMEOUT": float(env.get("SMS_TIMEOUT", 10)),
+        "SMS_MAX_ATTEMPTS": int(env.get("SMS_MAX_ATTEMPTS", 6)),
+        # --- Zalo Notification Service (services/gateways/zalo.py); off while ZALO_ACCESS_TOKEN is empty ---
+        "ZALO_URL": env.get("ZALO_URL", "https://business.openapi.zalo.me/message/template"),
+        "ZALO_ACCESS_TOKEN": env.get("ZALO_ACCESS_TOKEN", ""),
+        "ZALO_TEMPLATE_RECEIPT": env.get("ZALO_TEMPLATE_RECEIPT", ""),
+        "ZALO_TEMPLATE_UPDATE": env.get("ZALO_TEMPLATE_UPDATE", ""),
+        "ZALO_RETRY_ERRORS": env.get("ZALO_RETRY_ERRORS", "-1,-32"),
+        "ZALO_TIMEOUT": float(env.get("ZALO_TIMEOUT", 10)),
+        "ZALO_MAX_ATTEMPTS": int(env.get("ZALO_MAX_ATTEMPTS", 6)),
+        # --- the national database (services/national.py); off while NATIONAL_URL is empty ---
+        "NATIONAL_URL": env.get("NATIONAL_URL", ""),
+        "NATIONAL_TOKEN": env.get("NATIONAL_TOKEN", ""),
+        "NATIONAL_TIMEOUT": float(env.get("NATIONAL_TIMEOUT", 15)),
+        # an outage may last: about three days of back-off (6 h at most between tries)
+        "NATIONAL_MAX_ATTEMPTS": int(env.get("NATIONAL_MAX_ATTEMPTS", 20)),
+        # JSON maps of our values to the national codes (our value when a map has none)
+        "NATIONAL_KIND_CODES": env.get("NATIONAL_KIND_CODES", ""),
+        "NATIONAL_AGENCY_CODES": env.get("NATIONAL_AGENCY_CODES", ""),
+        "NATIONAL_OUTCOME_CODES": env.get("NATIONAL_OUTCOME_CODES", ""),
         # freeze "today" (YYYY-MM-DD) for training sessions and tests; never in production
         "TODAY": env.get("PETITIONS_TODAY") if not production else None,
         "DOCUMENTS_SOFFICE": env.get("DOCUMENTS_SOFFICE", "soffice"),  # LibreOffice, for the documents' PDF
@@ -171,6 +210,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                     "RATELIMIT_SIGN_IN": "10000 per hour",
                     "HUMAN_CHECK": False})
     cfg.update(overrides)
+
+    redis_names(cfg)
 
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgres://"):
         cfg["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + cfg["SQLALCHEMY_DATABASE_URI"][11:]
@@ -216,6 +257,30 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
                                                          lambda: secrets.token_urlsafe(48))
     _check_identity_keys(cfg["IDENTITY_KEYS"])
     return cfg
+
+
+def _prefixed(prefix: str, name: str) -> str:
+    """``name`` if it already begins with the prefix (``petitions``, ``petitions-bench``,
+    ``petitions:x``), else ``<prefix>:<name>``."""
+    if name == prefix or name.startswith((prefix + "-", prefix + ":")):
+        return name
+    return f"{prefix}:{name}"
+
+
+def redis_names(cfg: dict) -> None:
+    """Every name this installation uses in Redis carries REDIS_PREFIX (issue 14): the
+    rate-limit keys (Flask-Limiter's key prefix: the filing, look-up and sign-in counters
+    and the solved questions), the RQ queue (RQ keeps a queue as ``rq:queue:<name>`` and its
+    registries as ``rq:<registry>:<name>``) and the keys named after the queue (the public
+    figures' version stamp, the last sweep). An explicit RQ_QUEUE or RATELIMIT_STORAGE_PREFIX
+    that does not begin with the prefix is put under it. The defaults are those of earlier
+    versions ("petitions", "petitions-limits"), so an upgrade keeps its queue and counters."""
+    prefix = (cfg.get("REDIS_PREFIX") or cfg.get("INSTALLATION") or "petitions").strip()
+    if not prefix or any(c.isspace() for c in prefix):
+        raise ConfigError("REDIS_PREFIX (or PETITIONS_INSTALLATION) must be a non-empty name without spaces")
+    cfg["REDIS_PREFIX"] = prefix
+    cfg["RQ_QUEUE"] = _prefixed(prefix, cfg.get("RQ_QUEUE") or prefix)
+    cfg["RATELIMIT_STORAGE_PREFIX"] = _prefixed(prefix, cfg.get("RATELIMIT_STORAGE_PREFIX") or f"{prefix}-limits")
 
 
 def _check_identity_keys(value) -> None:

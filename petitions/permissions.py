@@ -136,6 +136,7 @@ ROUTES: dict[str, str] = {
     "public.receipt": PUBLIC,
     "public.track": PUBLIC,
     "public.rate": PUBLIC,
+    "public.choose_notices": PUBLIC,
     "public.set_language": PUBLIC,
     "public.statistics": PUBLIC,
     "public.deadline_calculator": PUBLIC,

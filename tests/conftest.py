@@ -71,10 +71,9 @@ def app(tmp_path_factory, worker):
         "SECRET_KEY": "test-secret",
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         "SQLITE_SYNCHRONOUS": "NORMAL",
-        # each test process has its own queue on the real Redis
-        "RQ_QUEUE": f"petitions-test-{worker}",
-        # and its own rate-limit counters, forgotten after each test
-        "RATELIMIT_STORAGE_PREFIX": f"petitions-limits-test-{worker}",
+        # each test process has its own names on the real Redis: its queue (RQ_QUEUE, the
+        # prefix itself) and its rate-limit counters ("<prefix>-limits", forgotten after each test)
+        "REDIS_PREFIX": f"petitions-test-{worker}",
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "BASE_URL": "http://petitions.test",
         "MAIL_SERVER": "127.0.0.1",

@@ -173,7 +173,8 @@ def test_smtp_down_then_back_retries_and_a_lasting_failure_is_shown(client, app,
     sweep_now(app, run_worker, "2026-08-12")  # MAIL_PORT 1: the SMTP server is down
     with app.app_context():
         notes = db.session.scalars(db.select(Notification)).all()
-        assert notes and all(n.status == "pending" and n.attempts == 1 and n.last_error for n in notes)
+        # failed: retried after the back-off (the outbox, issue 19)
+        assert notes and all(n.status == "failed" and n.attempts == 1 and n.last_error for n in notes)
         assert all(n.next_attempt_at > utcnow() for n in notes)  # backing off
         for n in notes:
             n.next_attempt_at = utcnow() - timedelta(seconds=1)
@@ -181,7 +182,8 @@ def test_smtp_down_then_back_retries_and_a_lasting_failure_is_shown(client, app,
         db.session.commit()
     sweep_now(app, run_worker, "2026-08-12")  # the last attempt fails too
     with app.app_context():
-        assert {n.status for n in db.session.scalars(db.select(Notification))} == {"failed"}
+        # given up: the dead-letter list
+        assert {n.status for n in db.session.scalars(db.select(Notification))} == {"dead"}
     make_officer("admin", ["admin"], "UBND-TINH")
     admin = Client(app)
     admin.login("admin")

@@ -329,7 +329,7 @@ def test_path8_a_bounced_mail_to_the_filer_shows_no_address(client, app, agencie
         db.session.add(note)
         # a row written by the old code: the raw error as the mail server put it
         db.session.add(Notification(case_id=case.id, email=EMAIL, kind="case_update", subject="Thư cũ", body="x",
-                                    status="failed", attempts=5,
+                                    status="dead", attempts=5,
                                     last_error=f"SMTPRecipientsRefused: {{'{EMAIL}': (550, b'5.1.1 <{EMAIL}>')}}"))
         db.session.commit()
         nid = note.id

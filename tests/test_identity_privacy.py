@@ -592,7 +592,7 @@ def test_denouncer_identity_never_reaches_a_role_that_may_not_see_it(client, app
         # every kind of recipient these steps address: the filer, the head, the competent body, the accused
         assert {k.split("/")[1] for k in issued} == {"filer", "head", "competent_body", "accused_agency"}
         db.session.add(Notification(case_id=case_of(original).id, email=EMAIL, kind="case_update",
-                                    subject="Thư cho người gửi đơn", body="x", status="failed", attempts=5,
+                                    subject="Thư cho người gửi đơn", body="x", status="dead", attempts=5,
                                     last_error=f"SMTPRecipientsRefused: {{'{EMAIL}': (550, b'5.1.1 <{EMAIL}>')}}"))
         db.session.commit()
     # a disk failure while a second denunciation is filed: a server error, reported in the log
@@ -831,9 +831,9 @@ def test_failed_mail_to_a_denouncer_hides_the_address_on_the_alerts_page(client,
         officer = db.session.scalar(db.select(User).where(User.username == "tiepdan.a"))
         db.session.add_all([
             Notification(case_id=case.id, email=EMAIL, kind="case_update", subject="Thư cho người tố cáo",
-                         body="x", status="failed", attempts=5, last_error="550 mailbox unavailable"),
+                         body="x", status="dead", attempts=5, last_error="550 mailbox unavailable"),
             Notification(case_id=case.id, user_id=officer.id, email="tiepdan.a@nghean.gov.vn", kind="overdue",
-                         subject="Thư cho cán bộ", body="x", status="failed", attempts=5, last_error="timeout")])
+                         subject="Thư cho cán bộ", body="x", status="dead", attempts=5, last_error="timeout")])
         db.session.commit()
         raw = json.dumps([list(map(str, r)) for r in db.session.execute(db.text("SELECT email FROM notifications"))])
         assert EMAIL not in raw and "tiepdan.a@nghean.gov.vn" not in raw  # sealed at rest

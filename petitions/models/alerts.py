@@ -34,18 +34,40 @@ class Alert(db.Model):
     case = relationship("Case")
 
 
+CHANNELS = ("email", "sms", "zalo", "national")
+# pending: to send (first try or a retry once next_attempt_at has passed); sending: claimed by
+# a worker until lease_until; failed: the last try failed, retried after the back-off; dead:
+# given up (the dead-letter list, "send again"); sent; digest: waits for the daily digest;
+# none: in the application only (no address)
+STATUSES = ("pending", "digest", "sending", "sent", "failed", "dead", "none")
+
+
 class Notification(db.Model):
-    """A message to one officer (in the application, and by e-mail if they have an
-    address) or to a filer (e-mail only). Sending is retried; what keeps failing stays
-    visible to administrators."""
+    """The outbox: every message that leaves the application, one row each, written in the
+    same transaction as the change that causes it (services/outbox.py delivers them).
+
+    A message to one officer (in the application, and by e-mail if they have an address),
+    to a filer (e-mail, SMS or Zalo, as they chose), or a record for the national database.
+    ``idempotency_key`` names the message for ever: a second write of the same key is
+    refused by the unique index, and the gateway is given the key (an SMTP Message-ID, an
+    SMS request id, a Zalo tracking id, a national idempotency header) so a resend after a
+    worker died mid-send is recognised. Rows written without a key (the deadline sweep's
+    set-based INSERT) use ``notification:<id>``. Sending is retried with back-off; what
+    keeps failing stays visible to administrators."""
 
     __tablename__ = "notifications"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'digest', 'sent', 'failed', 'none')", name="status"),
+        CheckConstraint("status IN ('pending', 'digest', 'sending', 'sent', 'failed', 'dead', 'none')",
+                        name="status"),
+        CheckConstraint("channel IN ('email', 'sms', 'zalo', 'national')", name="channel"),
         UniqueConstraint("alert_id", "user_id", name="uq_notifications_alert_user"),
+        UniqueConstraint("idempotency_key", name="uq_notifications_idempotency_key"),
+        Index("ix_notifications_national_case", "case_id", "id", sqlite_where=text("channel = 'national'"),
+              postgresql_where=text("channel = 'national'")),
         Index("ix_notifications_user_unread", "user_id", "read_at"),
-        Index("ix_notifications_pending", "status", sqlite_where=text("status IN ('pending', 'digest')"),
-              postgresql_where=text("status IN ('pending', 'digest')")),
+        Index("ix_notifications_pending", "status",
+              sqlite_where=text("status IN ('pending', 'digest', 'sending', 'failed')"),
+              postgresql_where=text("status IN ('pending', 'digest', 'sending', 'failed')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,15 +81,32 @@ class Notification(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     data: Mapped[dict | None] = mapped_column(JSON)
-    # e-mail delivery: none (no address), pending, digest (waits for the daily digest), sent, failed
+    # delivery: see STATUSES
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
-    # not before this moment: the back-off after a failure, or the lease of a worker sending it
+    # not before this moment: the back-off after a failure (or a gateway's Retry-After)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the outbox (issue 19): columns with defaults, so a plain INSERT of the older columns
+    # (the sweep's set-based INSERT ... SELECT) still writes an e-mail row
+    channel: Mapped[str] = mapped_column(String(10), default="email", server_default="email")
+    # a phone number for SMS and Zalo (sealed like the parties' identity); None for e-mail and national
+    address: Mapped[str | None] = mapped_column(EncryptedText)
+    idempotency_key: Mapped[str | None] = mapped_column(String(160))
+    # a worker's claim: until this moment nobody else sends the row; a worker killed mid-send
+    # leaves it, and the row is claimed again once it has passed
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    # what the gateway answered: its message id, or the Message-ID of the mail
+    gateway_ref: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user = relationship("User")
     case = relationship("Case")
+
+    @property
+    def delivery_key(self) -> str:
+        """The key the gateway is given: the stored one, else one derived from the id."""
+        return self.idempotency_key or f"notification:{self.id}"

@@ -159,6 +159,7 @@ class Party(db.Model):
     __tablename__ = "parties"
     __table_args__ = (
         CheckConstraint("role IN ('petitioner', 'co_signer', 'representative')", name="role"),
+        CheckConstraint("notify_channel IN ('email', 'sms', 'zalo', 'none')", name="notify_channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,6 +177,11 @@ class Party(db.Model):
     # appointed in writing to represent the signers of a joint letter (any signer, the first
     # filer included): ticked at filing, chosen again at acceptance (services/intake.py)
     representative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # how the filer chose to be told of each step (issue 19): e-mail, SMS or Zalo to their phone,
+    # or not at all; None: by e-mail if they gave an address (as before). SMS and Zalo only with
+    # consent, recorded with its moment (the form's check box, or the choice on the status page)
+    notify_channel: Mapped[str | None] = mapped_column(String(10))
+    notify_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship(back_populates="parties")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-import smtplib
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import and_, case, or_, text, tuple_, update
+from sqlalchemy import case, text, tuple_
 
 from .. import labels
 from ..extensions import db
@@ -35,7 +34,6 @@ from ..workflow.deadlines import FILER_STEPS
 from ..workflow.states import Role
 from .calendar import get_calendar
 from .codes import format_code
-from .mail import send_mail
 
 LEVEL_ORDER = ("due_soon", "due_today", "overdue", "long_overdue")
 SEND_JOB = "petitions.jobs.tasks.send_notification"
@@ -301,7 +299,7 @@ def _record(rows, today: date, long_before: date, directory: Directory, result: 
             user = directory.users[user_id]
             status = "none" if not user.email else ("digest" if user.alert_digest else "pending")
             notes.append({"alert_id": alert_id, "case_id": row.case_id, "user_id": user_id, "email": user.email,
-                          "kind": level, "subject": subject, "body": "", "status": status, "attempts": 0,
+                          "channel": "email", "idempotency_key": f"alert:{alert_id}:{user_id}", "kind": level, "subject": subject, "body": "", "status": status, "attempts": 0,
                           "data": {"why": why, **data}, "created_at": utcnow()})
     if not notes:
         return
@@ -339,6 +337,8 @@ def enqueue_sending(ids: list[int], session=None) -> None:
 
 
 _ADDRESS = re.compile(r"[^\s<>()\[\]\"',;:]+@[^\s<>()\[\]\"',;:]+")
+# a Vietnamese phone number as a gateway may quote it (0912345678, 84912345678, +84 912 345 678)
+_PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.-]?\d){9,10}(?!\d)")
 
 
 def error_text(text: str | None, note: Notification | None = None) -> str:
@@ -351,6 +351,9 @@ def error_text(text: str | None, note: Notification | None = None) -> str:
     text = _ADDRESS.sub("<…>", text)
     if note is not None and note.email:
         text = text.replace(note.email, "<…>")
+    if note is not None and note.address:
+        text = text.replace(note.address, "<…>")
+    text = _PHONE.sub("<…>", text)
     case = note.case if note is not None and note.case_id else None
     if case is not None:
         from ..redaction import Identity
@@ -380,138 +383,81 @@ def _alert_mail(note: Notification) -> tuple[str, str]:
         return render()
 
 
-def notify_filer(case: Case, event: str, acted_on: date) -> None:
-    """Tell the filer (by e-mail, if they gave one) that their case changed step. The
-    mail names only their own case: code, subject, new status, the link to follow it."""
+def notify_filer(case: Case, event: str, acted_on: date, event_id: int | None = None) -> None:
+    """Tell the filer that their case changed step, the way they chose (services/notices.py):
+    by e-mail, SMS or Zalo. The message names only their own case: code, new status, the link
+    to follow it; never the access key, never a denunciation's detail."""
     if event not in FILER_EVENTS:
         return
-    filer = case.petitioner
-    if filer is None or not filer.email:
-        return
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with force_locale("vi"):
-        subject, body = _render("mail/case_update.txt", code=format_code(case.tracking_code), title=case.title,
-                                status=labels.label(labels.STATUS, case.status), event=event, on=acted_on,
-                                agency=case.agency.name, link=f"{base}/track?code={case.tracking_code}")
-    note = Notification(case_id=case.id, email=filer.email, kind="case_update", subject=subject, body=body,
-                        status="pending", attempts=0, data={"event": event})
-    db.session.add(note)
-    db.session.flush()
-    enqueue_after_commit(db.session, SEND_JOB, note.id)
+    from .notices import notify_case_update
+    notify_case_update(case, event, acted_on, event_id)
 
 
 def mail_receipt(case: Case) -> None:
-    """The receipt by e-mail at filing, to a filer who gave an address: the tracking code,
-    the date received and the handling due date, never the access key (a mail is not a
-    safe place for it, and it is stored only as a hash)."""
-    filer = case.petitioner
-    if filer is None or not filer.email:
-        return
-    running = case.running_deadline
-    base = current_app.config["BASE_URL"].rstrip("/")
-    with force_locale("vi"):
-        subject, body = _render("mail/receipt.txt", code=format_code(case.tracking_code), title=case.title,
-                                agency=case.agency.name, received_on=case.received_on,
-                                due_on=running.due_on if running is not None else None,
-                                link=f"{base}/track?code={case.tracking_code}")
-    note = Notification(case_id=case.id, email=filer.email, kind="case_update", subject=subject, body=body,
-                        status="pending", attempts=0, data={"event": "receive"})
-    db.session.add(note)
-    db.session.flush()
-    enqueue_after_commit(db.session, SEND_JOB, note.id)
+    """The receipt at filing, to a filer who gave an address or chose SMS or Zalo: the tracking
+    code, the date received and the handling due date, never the access key (a message is not
+    a safe place for it, and it is stored only as a hash)."""
+    from .notices import notify_receipt
+    notify_receipt(case)
 
 
 def backoff(attempts: int) -> timedelta:
-    """1, 2, 4, 8 ... minutes, at most six hours."""
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 360))
+    """1, 2, 4, 8 ... minutes, at most six hours (services/outbox.py)."""
+    from .outbox import backoff as outbox_backoff
+    return outbox_backoff(attempts)
 
 
 def send_notification(notification_id: int) -> str:
-    """Send one mail. Claims the row first, so two workers never send the same mail."""
-    now = utcnow()
-    claimed = db.session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.status == "pending",
-               or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now))
-        .values(next_attempt_at=now + timedelta(minutes=10))  # a lease while this worker sends
-    ).rowcount
-    db.session.commit()
-    if not claimed:
-        return "skipped"
-    note = db.session.get(Notification, notification_id)
-    if not note.body and note.alert_id is not None:  # written by the sweep: rendered here
-        note.subject, note.body = _alert_mail(note)
-    try:
-        send_mail(note.email, note.subject, note.body)
-    except (OSError, smtplib.SMTPException) as error:
-        note.attempts += 1
-        note.last_error = error_text(f"{type(error).__name__}: {error}", note)[:500]
-        if note.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
-            note.status = "failed"
-        else:
-            note.next_attempt_at = now + backoff(note.attempts)
-        db.session.commit()
-        return "failed"
-    note.attempts += 1
-    note.status, note.sent_at, note.last_error = "sent", utcnow(), None
-    db.session.commit()
-    return "sent"
+    """Deliver one outbox row (services/outbox.py): claimed first, so two workers never
+    send the same message."""
+    from .outbox import deliver_one
+    return deliver_one(notification_id)
 
 
 def send_notifications(ids: list[int]) -> dict[str, int]:
-    """Send a batch of mails, one after the other. Each is claimed, sent and marked sent
-    in its own transaction: a job killed half-way has sent the first ones exactly once,
-    and the rest stay pending (unclaimed, or under a ten-minute lease) for the catch-up
-    of :func:`due_for_sending`."""
-    outcome: dict[str, int] = defaultdict(int)
-    with force_locale("vi"):  # once per job: switching the locale reloads the catalogue
-        for notification_id in ids:
-            outcome[send_notification(notification_id)] += 1
-    return dict(outcome)
+    """Deliver a batch of outbox rows, one after the other, each claimed, sent and marked
+    sent on its own (services/outbox.deliver)."""
+    from .outbox import deliver
+    return deliver(ids)
 
 
 def due_for_sending(now: datetime, limit: int = 10000) -> list[int]:
-    """Pending mails whose back-off has passed, or that were never picked up (Redis was
-    down when they were written)."""
-    return list(db.session.scalars(
-        db.select(Notification.id).where(
-            Notification.status == "pending",
-            or_(Notification.next_attempt_at <= now,
-                and_(Notification.next_attempt_at.is_(None), Notification.created_at < now - timedelta(minutes=2))))
-        .order_by(Notification.id).limit(limit)))
+    """Outbox rows whose back-off has passed, never picked up (Redis was down when they were
+    written), or whose worker died mid-send (the lease ran out)."""
+    from .outbox import due
+    return due(now, limit)
 
 
 def retry_failed(notification_id: int, by: User) -> None:
-    note = db.session.get(Notification, notification_id)
-    if note is None or note.status != "failed":
-        return
-    note.status, note.next_attempt_at = "pending", None
-    db.session.add(AuditLog(user_id=by.id, action="retry_notification", object_type="notification",
-                            object_id=str(note.id), details={"attempts": note.attempts}))
-    enqueue_after_commit(db.session, SEND_JOB, note.id)
+    """"Send again" on the dead-letter list (audited)."""
+    from .outbox import send_again
+    send_again(notification_id, by)
 
 
 def send_digests(today: date) -> int:
-    """One mail per officer who chose the daily digest, listing what waited for it."""
+    """One mail per officer who chose the daily digest, listing what waited for it. Each
+    digest is an outbox row (key ``digest:<officer>:<day>``, so a rerun writes none) written
+    in the transaction that marks its notifications carried, then delivered at once."""
+    from .outbox import deliver, write
     waiting = db.session.scalars(db.select(Notification).where(Notification.status == "digest")
                                  .order_by(Notification.user_id, Notification.id)).all()
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for note in waiting:
         by_user[note.user_id].append(note)
-    sent = 0
+    written = []
     for user_id, notes in by_user.items():
         user = db.session.get(User, user_id)
         with force_locale("vi"):
             subject, body = _render("mail/digest.txt", notes=notes, today=today, user=user)
-        try:
-            send_mail(user.email, subject, body)
-        except (OSError, smtplib.SMTPException):
-            continue  # stays in the digest; tomorrow's includes it
+        row = write("email", key=f"digest:{user_id}:{today.isoformat()}", kind="digest", subject=subject,
+                    body=body, email=user.email, data={"notifications": [n.id for n in notes]})
         for note in notes:
             note.status, note.sent_at = "sent", utcnow()
-        db.session.commit()
-        sent += 1
+        if row is not None:
+            written.append(row.id)
     db.session.add(AuditLog(action="send_digests", object_type="digest", object_id=today.isoformat(),
-                            details={"mails": sent}))
+                            details={"mails": len(written)}))
     db.session.commit()
-    return sent
+    if written:
+        deliver(written)
+    return len(written)

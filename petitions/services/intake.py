@@ -72,9 +72,14 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
         is_mass=len(sub.co_signers) + (0 if sub.is_anonymous else 1) >= MASS_SIGNERS,
     )
     if not sub.is_anonymous:
-        case.parties.append(Party(role="petitioner", position=0,
-                                  representative=bool(sub.petitioner.get("representative")),
-                                  **_party(sub.petitioner)))
+        filer = Party(role="petitioner", position=0, representative=bool(sub.petitioner.get("representative")),
+                      **_party(sub.petitioner))
+        if sub.petitioner.get("notify_channel"):
+            from .notices import record_choice  # how the filer is told, with their consent (issue 19)
+            channel = sub.petitioner["notify_channel"]
+            consent = bool(sub.petitioner.get("notify_consent"))
+            record_choice(filer, channel if consent or channel not in ("sms", "zalo") else "email", consent=consent)
+        case.parties.append(filer)
     for i, signer in enumerate(sub.co_signers, start=1):
         role = signer.get("role") or ("representative" if signer.get("representative") else "co_signer")
         case.parties.append(Party(role=role, position=i, representative=role == "representative",
@@ -100,9 +105,11 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
     ))
     db.session.add(case)
     db.session.flush()
-    if (sub.petitioner or {}).get("email"):
+    from .national import record_event
+    record_event(case, case.events[-1])  # the reception, for the national database (issue 19)
+    if (sub.petitioner or {}).get("email") or (sub.petitioner or {}).get("notify_channel") in ("sms", "zalo"):
         from .alerts import mail_receipt
-        mail_receipt(case)  # the receipt at once, to a filer who gave an e-mail address
+        mail_receipt(case)  # the receipt at once, by e-mail, SMS or Zalo as the filer chose
     return case, key
 
 

@@ -10,8 +10,9 @@ from email.utils import make_msgid
 from flask import current_app
 
 
-def send_mail(to: str, subject: str, body: str) -> str:
-    """Send one plain-text UTF-8 mail; returns its Message-ID. Raises on failure."""
+def send_mail(to: str, subject: str, body: str, *, message_id: str | None = None) -> str:
+    """Send one plain-text UTF-8 mail; returns its Message-ID (the given one: the outbox
+    derives it from the message's idempotency key). Raises on failure."""
     cfg = current_app.config
     msg = EmailMessage()
     # an Address object: the display name is quoted and encoded (a comma in a plain
@@ -19,7 +20,7 @@ def send_mail(to: str, subject: str, body: str) -> str:
     msg["From"] = Address(display_name=cfg["MAIL_SENDER_NAME"], addr_spec=cfg["MAIL_SENDER"])
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="petitions.local")
+    msg["Message-ID"] = message_id or make_msgid(domain="petitions.local")
     msg.set_content(body)
     smtp_class = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
     kwargs = {"context": ssl.create_default_context()} if cfg["MAIL_USE_SSL"] else {}

@@ -209,7 +209,7 @@ def anonymise_expired(today: date, *, dry_run: bool = False, by: User | None = N
         return count
 
     result.notifications = old(Notification, Notification.created_at, "notifications",
-                               Notification.status.in_(("sent", "failed", "none")))
+                               Notification.status.in_(("sent", "dead", "none")))
     result.identity_accesses = old(IdentityAccess, IdentityAccess.at, "identity_access_log")
     result.audit_rows = old(AuditLog, AuditLog.at, "audit_log")
     if not dry_run:

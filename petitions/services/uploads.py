@@ -1,4 +1,6 @@
-"""Attachments: type checked from the content, stored outside the web root."""
+"""Attachments: type checked from the content, stored outside the web root, sealed at rest
+(services/sealed.py: encrypted with the identity keys, mode 0600). Every reader goes through
+:func:`read_bytes`."""
 from __future__ import annotations
 
 import hashlib
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
+
+from . import sealed
 
 # What a citizen may attach: scans and photos of papers, and office documents.
 ALLOWED = {
@@ -131,16 +135,29 @@ def store(folder: str, checked: CheckedFile) -> str:
     Path(folder).mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(20)
     path = Path(folder) / stored
-    try:
-        with open(path, "xb") as fh:
-            fh.write(checked.data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except OSError:
-        path.unlink(missing_ok=True)
-        raise
+    sealed.write(path, checked.data)  # removes what it wrote if the write fails
     _written_in_transaction().append(path)
     return stored
+
+
+def attachment_path(att) -> Path:
+    from flask import current_app
+    return Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
+
+
+def read_bytes(att) -> bytes:
+    """The attachment's bytes as the citizen sent them: the one reader of attachment files
+    (the download, the pseudonymised copy, page counts). FileNotFoundError when the file is
+    gone (deleted at the end of the retention period)."""
+    return sealed.read(attachment_path(att))
+
+
+def copy_stored(folder: str | os.PathLike, stored: str, new_stored: str) -> Path:
+    """Copy a stored file under a new name as it is on disk (still sealed, mode 0600);
+    the caller records the new path for removal if its transaction rolls back."""
+    path = Path(folder) / new_stored
+    sealed.write_raw(path, (Path(folder) / stored).read_bytes())
+    return path
 
 
 def _written_in_transaction() -> list:

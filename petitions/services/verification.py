@@ -30,7 +30,7 @@ from .. import labels
 from ..extensions import db
 from ..models import Attachment, AuditLog, Case, User
 from ..models.privacy import PseudonymisedCopy, Redaction
-from . import filemeta
+from . import filemeta, sealed
 from .codes import format_code
 from ..redaction import Identity
 from .search import fold
@@ -231,16 +231,10 @@ class Built:
     summary: dict
 
 
-def _path(att: Attachment) -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
-
-
 def _read(att: Attachment) -> bytes:
-    """The attachment's bytes, through services/uploads when it offers a reader (files may
-    be encrypted at rest), else from the upload folder."""
+    """The attachment's bytes (sealed at rest: services/uploads.read_bytes opens them)."""
     from . import uploads
-    reader = getattr(uploads, "read_attachment", None) or getattr(uploads, "read_bytes", None)
-    return reader(att) if reader is not None else _path(att).read_bytes()
+    return uploads.read_bytes(att)
 
 
 def _kept_pdf(att: Attachment, withheld: list[int], n: int, case: Case) -> tuple[bytes, int]:
@@ -361,8 +355,7 @@ def prepare_copy(case: Case, user: User) -> PseudonymisedCopy:
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / COPY_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     stored = secrets.token_hex(20)
-    with open(folder / stored, "xb") as fh:
-        fh.write(built.data)
+    sealed.write(folder / stored, built.data)  # it holds the letter and the kept papers: sealed, 0600
     db.session.info.setdefault("petitions_new_files", []).append(folder / stored)
     row = PseudonymisedCopy(case_id=case.id, stored_name=stored, size=len(built.data),
                             sha256=hashlib.sha256(built.data).hexdigest(), summary=built.summary,
@@ -375,6 +368,11 @@ def prepare_copy(case: Case, user: User) -> PseudonymisedCopy:
 
 def copy_path(row: PseudonymisedCopy) -> Path:
     return Path(current_app.config["UPLOAD_FOLDER"]) / COPY_FOLDER / row.stored_name
+
+
+def copy_bytes(row: PseudonymisedCopy) -> bytes:
+    """The ZIP as it was released (sealed at rest)."""
+    return sealed.read(copy_path(row))
 
 
 def record_download(row: PseudonymisedCopy, case: Case, user: User) -> None:

@@ -7,7 +7,6 @@ both win. It flushes; the caller commits.
 """
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -27,7 +26,7 @@ from ..workflow.engine import (
 )
 from ..workflow.states import Channel, Kind, Role, Status
 from ..workflow.transitions import Transition
-from . import codes
+from . import codes, uploads
 from . import summaries  # noqa: F401  (its session listeners keep report_days current)
 from .calendar import get_calendar, get_rules
 
@@ -282,8 +281,8 @@ def _copy_case(case: Case, *, agency: Agency, kind: str, received_on: date, link
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     for a in case.attachments:
         stored = codes.new_tracking_code().lower() + a.stored_name[10:]
-        shutil.copyfile(folder / a.stored_name, folder / stored)
-        db.session.info.setdefault("petitions_new_files", []).append(folder / stored)
+        # the file as stored (sealed, 0600): removed again if this transaction rolls back
+        db.session.info.setdefault("petitions_new_files", []).append(uploads.copy_stored(folder, a.stored_name, stored))
         copy.attachments.append(Attachment(original_name=a.original_name, stored_name=stored, size=a.size,
                                            mime_type=a.mime_type, sha256=a.sha256, uploaded_by_id=actor.id))
     from .search import refresh
@@ -391,7 +390,9 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
         db.session.rollback()
         raise
     from .alerts import notify_filer
-    notify_filer(case, decision.event.value, decision.act_date)
+    notify_filer(case, decision.event.value, decision.act_date, record.id)
+    from .national import record_event
+    record_event(case, record)  # the national database, through the outbox (issue 19)
     return record
 
 

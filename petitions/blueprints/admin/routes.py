@@ -352,14 +352,15 @@ def alerts():
             abort(404)
         retry_failed(ident, current_user)
         db.session.commit()
-        flash(_("The mail will be sent again."))
+        flash(_("The message will be sent again."))
         return redirect(url_for("admin.alerts"))
-    failed = db.session.scalars(db.select(Notification).where(Notification.status == "failed")
-                                .order_by(Notification.id.desc()).limit(200)).all()
-    waiting = db.session.scalar(db.select(db.func.count()).select_from(Notification)
-                                .where(Notification.status == "pending")) or 0
+    from ...services.outbox import dead_letters, figures
+    failed = dead_letters()
+    counts = figures()
+    waiting = sum(n for (channel, status), n in counts.items() if status in ("pending", "failed", "sending"))
     cfg = current_app.config
     return render_template("admin/alerts.html", ladder=cfg["ALERT_LADDER"], failed=failed, waiting=waiting,
+                           counts=counts, channels=("email", "sms", "zalo", "national"),
                            redis_up=redis_ok(max_age=0), form=form, cfg=cfg)
 
 

@@ -19,6 +19,10 @@ from .openapi import openapi_document
 TOP_FIELDS = {"kind", "title", "content", "commune_code", "agency_code", "petitioner", "respondent",
               "co_signers", "anonymous", "pledge"}
 PARTY_KEYS = {"full_name", "id_number", "phone", "email", "address"}
+# the maxLength of the OpenAPI document, counted as sent: the forms count after normalising
+# (CRLF as LF, NFC), which would let a text longer than documented through
+MAX_CHARS = {"title": 200, "content": 20000, "respondent": 500}
+PARTY_MAX_CHARS = {"full_name": 120, "address": 300, "email": 200}
 
 
 def _json_dates(value):
@@ -43,6 +47,8 @@ def _shape_errors(body) -> dict[str, list[str]]:
     for key in ("kind", "title", "content", "commune_code", "agency_code", "respondent"):
         if key in body and not isinstance(body[key], str):
             errors[key] = [_("Must be a string.")]
+        elif key in MAX_CHARS and len(body.get(key) or "") > MAX_CHARS[key]:
+            errors[key] = [_("At most %(n)d characters.", n=MAX_CHARS[key])]
     for key in ("anonymous", "pledge"):
         if key in body and not isinstance(body[key], bool):
             errors[key] = [_("Must be true or false.")]
@@ -69,6 +75,8 @@ def _shape_errors(body) -> dict[str, list[str]]:
                 errors[f"{name}.{key}"] = [_("Unknown field.")]
             elif not isinstance(value, str):
                 errors[f"{name}.{key}"] = [_("Must be a string.")]
+            elif key in PARTY_MAX_CHARS and len(value) > PARTY_MAX_CHARS[key]:
+                errors[f"{name}.{key}"] = [_("At most %(n)d characters.", n=PARTY_MAX_CHARS[key])]
     return errors
 
 

@@ -118,20 +118,23 @@ def metrics():
         _line(out, "petitions_last_sweep_alerts", "gauge", "Alerts the last deadline sweep recorded.",
               [({}, sweep["alerts"])])
     if database:
-        from ...models import Notification
         today = local_today()
         open_cases = db.session.scalar(db.select(func.count()).select_from(Case).where(Case.closed_on.is_(None)))
         overdue = db.session.scalar(
             db.select(func.count(func.distinct(Deadline.case_id)))
             .where(Deadline.completed_on.is_(None), Deadline.paused_on.is_(None),
                    Deadline.step.not_in(sorted(FILER_STEPS)), Deadline.due_on < today))
-        failed_mail = db.session.scalar(db.select(func.count()).select_from(Notification)
-                                        .where(Notification.status == "failed"))
-        pending_mail = db.session.scalar(db.select(func.count()).select_from(Notification)
-                                         .where(Notification.status == "pending"))
+        from ...services.outbox import figures
+        counts = figures()
         _line(out, "petitions_cases_open", "gauge", "Cases still open (no closing date).", [({}, open_cases)])
         _line(out, "petitions_cases_overdue", "gauge", "Cases with a running time limit past due.", [({}, overdue)])
-        _line(out, "petitions_mails", "gauge", "Mails by delivery status.",
-              [({"status": "pending"}, pending_mail), ({"status": "failed"}, failed_mail)])
+        _line(out, "petitions_mails", "gauge", "Mails by delivery status (dead: given up, on the dead-letter list).",
+              [({"status": status}, counts.get(("email", status), 0))
+               for status in ("pending", "sending", "failed", "dead")])
+        _line(out, "petitions_outbox_messages", "gauge",
+              "Outgoing messages by channel and delivery status (the outbox).",
+              [({"channel": channel, "status": status}, counts.get((channel, status), 0))
+               for channel in ("email", "sms", "zalo", "national")
+               for status in ("pending", "sending", "sent", "failed", "dead")])
     return Response("\n".join(out) + "\n", mimetype="text/plain; version=0.0.4; charset=utf-8",
                     headers={"Cache-Control": "no-store"})

@@ -5,8 +5,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    BooleanField, FieldList, FileField, FormField, HiddenField, MultipleFileField, SelectField, StringField,
-    TextAreaField,
+    BooleanField, FieldList, FileField, FormField, HiddenField, MultipleFileField, RadioField, SelectField,
+    StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 
@@ -53,14 +53,18 @@ def normalize_phone(value):
         return value
     typed = value.strip()
     digits = _PHONE_SEPARATORS.sub("", typed)
+    national = None
     if digits.startswith("+84"):
-        digits = "0" + digits[3:]
+        national = digits[3:]
     elif digits.startswith("0084"):
-        digits = "0" + digits[4:]
+        national = digits[4:]
     elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    if digits.startswith("00"):  # "+84 0912…": the trunk zero typed after the country code
-        digits = digits[1:]
+        national = digits[2:]
+    if national is not None:
+        # "+84 0912…": the trunk zero typed after the country code, when 9 or 10 digits follow
+        # it (only there: a number typed as "00…" is kept as typed, as the API's OpenAPI
+        # pattern says: the country code, an optional 0, then 9 or 10 digits)
+        digits = "0" + (national[1:] if national.startswith("0") and len(national) >= 10 else national)
     return digits if re.fullmatch(r"0[0-9]{9,10}", digits) else typed
 
 
@@ -283,6 +287,30 @@ class PublicCaseForm(CaseForm):
     stamp = HiddenField()  # signed time the form was shown
     challenge_token = HiddenField()
     challenge_answer = StringField(_l("Your answer (a number)"))
+    # how the filer is told of each step (issue 19); SMS and Zalo only with their consent
+    notify_channel = RadioField(_l("How shall we tell you when your letter moves on?"),
+                                choices=[("email", _l("By e-mail")), ("sms", _l("By SMS")), ("zalo", _l("By Zalo")),
+                                         ("none", _l("Do not tell me: I will look it up"))],
+                                default="email", validate_choice=False)
+    notify_consent = BooleanField(_l("I agree to receive, at the phone number above, short notices about this "
+                                     "letter by SMS or Zalo (its tracking code, status and date only)"))
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        channel = self.notify_channel.data or "email"
+        if channel not in ("email", "sms", "zalo", "none"):
+            self.notify_channel.errors = list(self.notify_channel.errors) + [_l("Choose one of the ways offered.")]
+            return False
+        if channel in ("sms", "zalo") and not self.anonymous.data:
+            if not self.petitioner.form.phone.data:
+                self.petitioner.form.phone.errors = list(self.petitioner.form.phone.errors) + [
+                    _l("Give the phone number the notices should go to.")]
+                ok = False
+            if not self.notify_consent.data:
+                self.notify_consent.errors = list(self.notify_consent.errors) + [
+                    _l("Tick the box to agree to notices by SMS or Zalo, or choose e-mail.")]
+                ok = False
+        return ok
 
 
 def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
@@ -300,6 +328,13 @@ def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
     return out
 
 
+def _notify_choice(form: CaseForm) -> dict:
+    """The public form's choice of notices (the desk form has none: e-mail as before)."""
+    if not hasattr(form, "notify_channel"):
+        return {}
+    return {"notify_channel": form.notify_channel.data or "email", "notify_consent": bool(form.notify_consent.data)}
+
+
 def to_submission(form: CaseForm, *, channel, received_on, files=()):
     """A validated form as the intake service's Submission."""
     from ...services.intake import Submission, default_agency_for
@@ -315,7 +350,8 @@ def to_submission(form: CaseForm, *, channel, received_on, files=()):
         channel=channel, received_on=received_on, agency=agency, commune=commune,
         respondent=form.respondent.data,
         petitioner={} if anonymous else {**form.petitioner.data,
-                                          "representative": bool(form.petitioner_representative.data)},
+                                          "representative": bool(form.petitioner_representative.data),
+                                          **_notify_choice(form)},
         co_signers=[{**e.data, "role": "representative" if e.data.get("representative") else "co_signer"}
                     for e in form.co_signers],
         is_anonymous=anonymous, files=list(files),

@@ -143,6 +143,50 @@ class RatingForm(FlaskForm):
     review = BooleanField(_l("I ask the head of the agency to review how my case was handled"))
 
 
+NOTICE_CHOICES = [("email", _l("By e-mail")), ("sms", _l("By SMS")), ("zalo", _l("By Zalo")),
+                  ("none", _l("Do not tell me: I will look it up"))]
+
+
+class NoticeForm(FlaskForm):
+    code = HiddenField()
+    key = HiddenField()
+    notify_channel = RadioField(_l("How shall we tell you when your letter moves on?"), choices=NOTICE_CHOICES,
+                                validators=[DataRequired(message=_l("Choose one of the ways offered."))])
+    notify_consent = BooleanField(_l("I agree to receive, at the phone number I gave, short notices about this "
+                                     "letter by SMS or Zalo (its tracking code, status and date only)"))
+
+
+def _notice_form(case, key: str) -> NoticeForm | None:
+    """The filer's choice of notices, offered on their status page (not for an anonymous letter)."""
+    filer = case.petitioner
+    if filer is None:
+        return None
+    return NoticeForm(formdata=None, code=case.tracking_code, key=key, notify_channel=filer.notify_channel
+                      or "email")
+
+
+@bp.post("/track/notices")
+def choose_notices():
+    from ...services.notices import NoticeError, choose_notices as choose
+    form = NoticeForm()
+    case = _look_up(form.code.data or "", form.key.data or "")
+    if case is None or case.petitioner is None:
+        abort(404)
+    if form.validate_on_submit():
+        try:
+            choose(case, form.notify_channel.data, consent=bool(form.notify_consent.data))
+        except NoticeError as error:
+            db.session.rollback()
+            form.notify_consent.errors = [str(error.args[0])]
+        else:
+            db.session.commit()
+            return render_template("public/track.html", form=TrackForm(formdata=None), view=public_view(case),
+                                   rating_form=None, notice_form=_notice_form(case, form.key.data),
+                                   notices_saved=True)
+    return render_template("public/track.html", form=TrackForm(formdata=None), view=public_view(case),
+                           rating_form=None, notice_form=form), 422
+
+
 @bp.post("/track/rate")
 def rate():
     from ...services.ratings import RatingError, may_rate, rate_case
@@ -171,7 +215,7 @@ def track():
     form = TrackForm()
     if request.method == "GET" and request.args.get("code"):
         form.code.data = format_code(request.args["code"])
-    view = rating_form = None
+    view = rating_form = notice_form = None
     if form.validate_on_submit():
         case = _look_up(form.code.data, form.key.data)
         if case is None:
@@ -179,10 +223,12 @@ def track():
                                  "Check both on your receipt and try again.")]
         else:
             view = public_view(case)
+            notice_form = _notice_form(case, form.key.data)
             from ...services.ratings import may_rate
             if may_rate(case):
                 rating_form = RatingForm(formdata=None, code=case.tracking_code, key=form.key.data)
-    return render_template("public/track.html", form=form, view=view, rating_form=rating_form), \
+    return render_template("public/track.html", form=form, view=view, rating_form=rating_form,
+                           notice_form=notice_form), \
         (404 if form.key.errors else 200)
 
 

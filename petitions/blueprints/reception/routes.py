@@ -5,7 +5,6 @@ import csv
 import io
 import json
 from datetime import date
-from pathlib import Path
 
 from flask import (Response, abort, current_app, flash, redirect, render_template, request,
                    send_file, session, url_for)
@@ -21,6 +20,7 @@ from ...permissions import allowed, can_register_letters, can_urge, can_view_cas
 from ...services.codes import format_code, normalize
 from ...services.calendar import get_calendar
 from ...services.collation import commune_choices
+from ...services import uploads
 from ...services.intake import submit_case
 from ...services.workflow import available_actions, ordered_actions, record_withdrawals
 from ...services.queries import CaseFilter, case_list_query, ordered, page_of_cases
@@ -223,8 +223,9 @@ def download_attachment(attachment_id: int):
     # a denunciation's papers can reveal the denouncer (handwriting, signature)
     if not can_view_identity(current_user, att.case):
         abort(403)
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / att.stored_name
-    if not path.is_file():
+    try:
+        data = uploads.read_bytes(att)  # sealed at rest: opened here, sent as the citizen sent it
+    except FileNotFoundError:
         # deleted by the end of the retention period (flask privacy anonymise): gone for good
         from ...models import CaseAnonymisation
         anonymised = db.session.scalar(db.select(CaseAnonymisation.case_id)
@@ -241,7 +242,7 @@ def download_attachment(attachment_id: int):
         db.session.add(IdentityAccess(case_id=att.case_id, user_id=current_user.id, context="attachment",
                                       reason=_("File %(n)d", n=number)))
         db.session.commit()
-    return send_file(path, mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
+    return send_file(io.BytesIO(data), mimetype=att.mime_type, as_attachment=True, download_name=att.original_name)
 
 
 @bp.route("/desk", methods=["GET", "POST"])

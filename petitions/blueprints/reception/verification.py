@@ -6,6 +6,8 @@ passages and attachment pages and prepares the copy; any officer who may see the
 """
 from __future__ import annotations
 
+import io
+
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -131,7 +133,11 @@ def download_copy(code: str, copy_id: int):
     row = db.session.get(PseudonymisedCopy, copy_id)
     if row is None or row.case_id != case.id:
         abort(404)
+    try:
+        data = svc.copy_bytes(row)
+    except FileNotFoundError:
+        abort(410)
     svc.record_download(row, case, current_user)
     db.session.commit()
-    return send_file(svc.copy_path(row), mimetype="application/zip", as_attachment=True,
+    return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True,
                      download_name=f"ho-so-but-danh-{case.tracking_code}-{row.id}.zip")
