@@ -320,3 +320,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(attachments_cli)
     from .cli_privacy import privacy_cli; app.cli.add_command(privacy_cli)  # noqa: E702
     from .cli_documents import documents_cli; app.cli.add_command(documents_cli)  # noqa: E702
+    from .cli_national import national_cli; app.cli.add_command(national_cli)  # noqa: E702

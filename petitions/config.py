@@ -187,6 +187,16 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "ZALO_RETRY_ERRORS": env.get("ZALO_RETRY_ERRORS", "-1,-32"),
         "ZALO_TIMEOUT": float(env.get("ZALO_TIMEOUT", 10)),
         "ZALO_MAX_ATTEMPTS": int(env.get("ZALO_MAX_ATTEMPTS", 6)),
+        # --- the national database (services/national.py); off while NATIONAL_URL is empty ---
+        "NATIONAL_URL": env.get("NATIONAL_URL", ""),
+        "NATIONAL_TOKEN": env.get("NATIONAL_TOKEN", ""),
+        "NATIONAL_TIMEOUT": float(env.get("NATIONAL_TIMEOUT", 15)),
+        # an outage may last: about three days of back-off (6 h at most between tries)
+        "NATIONAL_MAX_ATTEMPTS": int(env.get("NATIONAL_MAX_ATTEMPTS", 20)),
+        # JSON maps of our values to the national codes (our value when a map has none)
+        "NATIONAL_KIND_CODES": env.get("NATIONAL_KIND_CODES", ""),
+        "NATIONAL_AGENCY_CODES": env.get("NATIONAL_AGENCY_CODES", ""),
+        "NATIONAL_OUTCOME_CODES": env.get("NATIONAL_OUTCOME_CODES", ""),
         # freeze "today" (YYYY-MM-DD) for training sessions and tests; never in production
         "TODAY": env.get("PETITIONS_TODAY") if not production else None,
         "DOCUMENTS_SOFFICE": env.get("DOCUMENTS_SOFFICE", "soffice"),  # LibreOffice, for the documents' PDF

@@ -30,9 +30,21 @@ def _vietnamese() -> bool:
     return str(get_locale() or "vi").startswith("vi")
 
 
+# the package writes "Tết Nguyên Đán"; Vietnamese writes the second word of a name in lower case
+# ("Tết Nguyên đán", as in the Labour Code and the Government's notices)
+_SPELLING = {"Nguyên Đán": "Nguyên đán"}
+
+
+def spelled(name: str) -> str:
+    for wrong, right in _SPELLING.items():
+        name = name.replace(wrong, right)
+    return name
+
+
 @lru_cache(maxsize=64)
 def _holiday_names(year: int, language: str) -> dict[date, str]:
-    return dict(holidays.country_holidays("VN", years=year, language=language))
+    names = dict(holidays.country_holidays("VN", years=year, language=language))
+    return {d: spelled(n) for d, n in names.items()} if language == "vi" else names
 
 
 def day_reason(day: date, reason: str) -> str:

@@ -80,7 +80,12 @@ def register_web(app: Flask) -> None:
 
     @app.errorhandler(405)
     def method_not_allowed(e):
-        return error(405, _("This address cannot be used this way. Go back and use the page's links and buttons."))
+        from flask import make_response
+        response = make_response(error(405, _("This address cannot be used this way. Go back and use the "
+                                              "page's links and buttons.")))
+        if getattr(e, "valid_methods", None):  # RFC 9110: a 405 lists the methods the address takes
+            response.headers["Allow"] = ", ".join(e.valid_methods)
+        return response
 
     @app.errorhandler(404)
     def not_found(e):

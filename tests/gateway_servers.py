@@ -113,3 +113,45 @@ class ZaloServer(Gateway):
             time.sleep(action[1])
         return 200, {}, {"error": 0, "message": "Success",
                          "data": {"msg_id": known["msg_id"], "sent_time": str(int(time.time() * 1000))}}
+
+
+class NationalServer(Gateway):
+    """The national database: one record per POST, known by its Idempotency-Key (a repeat is
+    answered 409 and not stored again); ``down`` answers 503 to everything (an outage);
+    records of the cases in ``reject`` are refused (422). It notes any record that arrives
+    out of its case's order."""
+
+    path = "/api/v1/records"
+
+    def __init__(self):
+        super().__init__()
+        self.down = False
+        self.reject: set[str] = set()
+        self.by_key: dict[str, dict] = {}
+        self.last_sequence: dict[str, int] = {}
+        self.out_of_order: list[tuple] = []
+
+    def answer(self, body, headers, path):
+        action = self.next_action()
+        if self.down:
+            return 503, {}, {"message": "maintenance"}
+        if action[0] == "http":
+            return action[1], action[2] if len(action) > 2 else {}, {"message": "busy"}
+        if headers.get("Authorization") != "Bearer test-national-token":
+            return 401, {}, {"message": "bad credential"}
+        key = headers.get("Idempotency-Key")
+        with self.lock:
+            if key in self.by_key:
+                return 409, {}, {"id": self.by_key[key]["id"], "message": "already recorded"}
+            if body["case_code"] in self.reject:
+                return 422, {}, {"message": "unknown commune code"}
+            case = body["case_code"]
+            if body["sequence"] <= self.last_sequence.get(case, 0):
+                self.out_of_order.append((case, body["sequence"]))
+            self.last_sequence[case] = max(self.last_sequence.get(case, 0), body["sequence"])
+            stored = {**body, "id": f"nat-{len(self.by_key) + 1}"}
+            self.by_key[key] = stored
+            self.delivered.append(stored)
+        if action[0] == "slow":
+            time.sleep(action[1])
+        return 201, {}, {"id": stored["id"]}

@@ -112,6 +112,8 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True) -> tu
     ))
     db.session.add(case)
     db.session.flush()  # the filing's one flush: case, parties, limits, event (and the summary rows)
+    from .national import record_event
+    record_event(case, case.events[-1])  # the reception, for the national database (issue 19)
     if (sub.petitioner or {}).get("email") or (sub.petitioner or {}).get("notify_channel") in ("sms", "zalo"):
         from .alerts import mail_receipt
         # the receipt at once, by e-mail, SMS or Zalo as the filer chose; a new case has no

@@ -391,6 +391,8 @@ def apply_transition(case: Case, event: str, user: User, act_date: date, fields:
         raise
     from .alerts import notify_filer
     notify_filer(case, decision.event.value, decision.act_date, record.id)
+    from .national import record_event
+    record_event(case, record)  # the national database, through the outbox (issue 19)
     return record
 
 

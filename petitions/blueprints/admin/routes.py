@@ -115,7 +115,8 @@ def _holiday_names(year: int) -> dict[date, str]:
     """The holidays package's names, in the user's language where it has them."""
     language = "vi" if str(get_locale()).startswith("vi") else "en_US"
     try:
-        return dict(holidays.country_holidays("VN", years=year, language=language))
+        from ...explain import spelled
+        return {d: spelled(n) for d, n in holidays.country_holidays("VN", years=year, language=language).items()}
     except Exception:  # an unsupported language: the calendar's own (English) names
         return {}
 

@@ -19,6 +19,24 @@ from .openapi import openapi_document
 TOP_FIELDS = {"kind", "title", "content", "commune_code", "agency_code", "petitioner", "respondent",
               "co_signers", "anonymous", "pledge"}
 PARTY_KEYS = {"full_name", "id_number", "phone", "email", "address"}
+# the maxLength of the OpenAPI document, counted as sent: the forms count after normalising
+# (CRLF as LF, NFC), which would let a text longer than documented through
+MAX_CHARS = {"title": 200, "content": 20000, "respondent": 500}
+PARTY_MAX_CHARS = {"full_name": 120, "address": 300, "email": 200}
+
+
+def _too_long(key: str, count: int) -> str:
+    """The form's message (the count, the limit, the attachment route for a letter), so that
+    the API names the same real limits (issue 17)."""
+    from flask import current_app
+    from flask_babel import format_number
+    if key != "content":
+        return _("At most %(n)d characters.", n=MAX_CHARS[key])
+    cfg = current_app.config
+    return _("Your text has %(count)s characters; this box takes at most %(max)s. Nothing was cut: "
+             "shorten it, or attach the full letter as a PDF or Word file (up to %(n)d files of "
+             "%(mb)d MB each) and write a summary here.", count=format_number(count),
+             max=format_number(MAX_CHARS[key]), n=cfg["MAX_ATTACHMENTS"], mb=cfg["MAX_ATTACHMENT_BYTES"] // 1048576)
 
 
 def _json_dates(value):
@@ -43,6 +61,8 @@ def _shape_errors(body) -> dict[str, list[str]]:
     for key in ("kind", "title", "content", "commune_code", "agency_code", "respondent"):
         if key in body and not isinstance(body[key], str):
             errors[key] = [_("Must be a string.")]
+        elif key in MAX_CHARS and len(body.get(key) or "") > MAX_CHARS[key]:
+            errors[key] = [_too_long(key, len(body[key]))]
     for key in ("anonymous", "pledge"):
         if key in body and not isinstance(body[key], bool):
             errors[key] = [_("Must be true or false.")]
@@ -69,6 +89,8 @@ def _shape_errors(body) -> dict[str, list[str]]:
                 errors[f"{name}.{key}"] = [_("Unknown field.")]
             elif not isinstance(value, str):
                 errors[f"{name}.{key}"] = [_("Must be a string.")]
+            elif key in PARTY_MAX_CHARS and len(value) > PARTY_MAX_CHARS[key]:
+                errors[f"{name}.{key}"] = [_("At most %(n)d characters.", n=PARTY_MAX_CHARS[key])]
     return errors
 
 

@@ -52,14 +52,18 @@ def normalize_phone(value):
         return value
     typed = value.strip()
     digits = _PHONE_SEPARATORS.sub("", typed)
+    national = None
     if digits.startswith("+84"):
-        digits = "0" + digits[3:]
+        national = digits[3:]
     elif digits.startswith("0084"):
-        digits = "0" + digits[4:]
+        national = digits[4:]
     elif digits.startswith("84") and len(digits) in (11, 12):
-        digits = "0" + digits[2:]
-    if digits.startswith("00"):  # "+84 0912…": the trunk zero typed after the country code
-        digits = digits[1:]
+        national = digits[2:]
+    if national is not None:
+        # "+84 0912…": the trunk zero typed after the country code, when 9 or 10 digits follow
+        # it (only there: a number typed as "00…" is kept as typed, as the API's OpenAPI
+        # pattern says: the country code, an optional 0, then 9 or 10 digits)
+        digits = "0" + (national[1:] if national.startswith("0") and len(national) >= 10 else national)
     return digits if re.fullmatch(r"0[0-9]{9,10}", digits) else typed
 
 
