@@ -27,8 +27,20 @@ def redis_connection(url: str | None = None) -> Redis:
     return Redis.from_url(url or current_app.config["REDIS_URL"], socket_connect_timeout=1, socket_timeout=5)
 
 
+def shared_redis() -> Redis:
+    """One client (and connection pool) per application and Redis URL: a request that queues
+    a job reuses a connection instead of opening one (a TCP connect per filing, issue 18).
+    Keyed by the URL so that a changed ``REDIS_URL`` is followed at once."""
+    url = current_app.config["REDIS_URL"]
+    clients = current_app.extensions.setdefault("petitions_redis_clients", {})
+    client = clients.get(url)
+    if client is None:
+        client = clients[url] = redis_connection(url)
+    return client
+
+
 def get_queue(connection: Redis | None = None) -> Queue:
-    return Queue(current_app.config["RQ_QUEUE"], connection=connection or redis_connection(), job_class=AppJob)
+    return Queue(current_app.config["RQ_QUEUE"], connection=connection or shared_redis(), job_class=AppJob)
 
 
 def redis_ok(max_age: float = 15.0) -> bool:
@@ -72,11 +84,33 @@ def enqueue_after_commit(session, func: str, *args) -> None:
     session.info.setdefault("petitions_jobs", []).append((func, args))
 
 
+class IdOf:
+    """An argument of :func:`enqueue_after_commit`: the id of a row added in this transaction
+    and not flushed yet, read from the session's identity key when the job is enqueued (after
+    the commit: no extra flush to learn it, no SELECT). The job still receives a plain id."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def resolve(self):
+        from sqlalchemy import inspect
+        return inspect(self.obj).identity[0]
+
+
+def _resolved(arg):
+    if isinstance(arg, IdOf):
+        return arg.resolve()
+    if isinstance(arg, list):
+        return [_resolved(a) for a in arg]
+    return arg
+
+
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
     jobs = session.info.pop("petitions_jobs", None)
     if not jobs:
         return
+    jobs = [(func, tuple(_resolved(a) for a in args)) for func, args in jobs]
     try:
         queue = get_queue()
         queue.enqueue_many([Queue.prepare_data(func, args=args, timeout=300) for func, args in jobs])

@@ -393,12 +393,12 @@ def notify_filer(case: Case, event: str, acted_on: date, event_id: int | None = 
     notify_case_update(case, event, acted_on, event_id)
 
 
-def mail_receipt(case: Case) -> None:
+def mail_receipt(case: Case, *, fresh: bool = False) -> None:
     """The receipt at filing, to a filer who gave an address or chose SMS or Zalo: the tracking
     code, the date received and the handling due date, never the access key (a message is not
     a safe place for it, and it is stored only as a hash)."""
     from .notices import notify_receipt
-    notify_receipt(case)
+    notify_receipt(case, fresh=fresh)
 
 
 def backoff(attempts: int) -> timedelta:

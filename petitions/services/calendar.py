@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from flask import current_app, g, has_app_context
+from flask import current_app, has_app_context
 
 from ..extensions import db
 from ..models import AuditLog, CalendarOverride, DeadlineSetting
@@ -16,11 +16,9 @@ from ..workflow.deadlines import compute_due as _compute_due
 
 
 def _cached(name: str, build):
-    if not has_app_context():
-        return build()
-    if name not in g:
-        setattr(g, name, build())
-    return getattr(g, name)
+    """Per process until an administrator changes the calendar or a setting (services/refdata.py)."""
+    from .refdata import cached
+    return cached(name, build)
 
 
 def follows_unenacted() -> bool:
@@ -91,8 +89,9 @@ def compute_due(step: str, start: date, **kwargs) -> DueDate:
 
 
 def _forget():
-    for name in ("_petitions_calendar", "_petitions_rules"):
-        g.pop(name, None)
+    from . import refdata
+    refdata.changed()
+    refdata.forget_request()
 
 
 def set_calendar_day(day: date, kind: str, note: str, by) -> CalendarOverride:

@@ -67,11 +67,10 @@ def sort_by_name(rows: Iterable[T], name: Callable[[T], str] | None = None) -> l
 
 
 def commune_choices() -> list[tuple[str, str]]:
-    """(code, name) of every commune and ward of the province, in Vietnamese order."""
-    from ..extensions import db
-    from ..models import AdminUnit
-    rows = db.session.execute(db.select(AdminUnit.code, AdminUnit.name).where(AdminUnit.level == "commune"))
-    return sort_by_name([(code, name) for code, name in rows])
+    """(code, name) of every commune and ward of the province, in Vietnamese order (kept per
+    process until the reference data change: services/refdata.py)."""
+    from . import refdata
+    return refdata.commune_choices()
 
 
 def agency_choices(*conditions) -> list[tuple[str, str]]:

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable, TypeVar
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import AdminUnit, Agency, Attachment, Case, CaseEvent, Party
 from ..workflow.states import INITIAL_STATUS, Channel, Kind
 from . import codes, uploads
 from .workflow import register_deadlines, unique_code
+
+T = TypeVar("T")
 
 PARTY_FIELDS = ("full_name", "id_number", "phone", "email", "address")
 
@@ -43,18 +47,20 @@ class Submission:
 
 def default_agency_for(commune: AdminUnit | None) -> Agency | None:
     """A letter about a commune goes to that commune's People's Committee by default."""
-    if commune is None:
-        return None
-    return db.session.scalar(
-        db.select(Agency).where(Agency.admin_unit_id == commune.id, Agency.category == "people_committee")
-    )
+    from .refdata import committee_of
+    return committee_of(commune)
 
 
-def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
-    """Register a letter; returns the case and the access key (shown once, never stored)."""
+def submit_case(sub: Submission, actor=None, *, code_checked: bool = True) -> tuple[Case, str]:
+    """Register a letter; returns the case and the access key (shown once, never stored).
+
+    ``code_checked=False`` (the filing views, inside :func:`with_code_retry`): the tracking
+    code is not looked up first; the unique index refuses the rare collision and the whole
+    filing is tried again with a new code. Callers inside a larger transaction (demo data,
+    voter meetings, reception sessions) keep the look-up: a retry would roll their work back."""
     key = codes.new_access_key()
     case = Case(
-        tracking_code=unique_code(),
+        tracking_code=unique_code() if code_checked else codes.new_tracking_code(),
         access_key_hash=codes.hash_key(key),
         kind=sub.kind.value,
         channel=sub.channel.value,
@@ -64,6 +70,7 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
         received_on=sub.received_on,
         receiving_agency_id=sub.agency.id,
         agency_id=sub.agency.id,
+        agency=sub.agency,  # the receipt mail names it before the flush (a pending case loads nothing)
         commune_id=sub.commune.id if sub.commune else None,
         status=INITIAL_STATUS.value,
         is_anonymous=sub.is_anonymous,
@@ -104,13 +111,36 @@ def submit_case(sub: Submission, actor=None) -> tuple[Case, str]:
         data={"channel": sub.channel.value, "attachments": len(sub.files)},
     ))
     db.session.add(case)
-    db.session.flush()
+    db.session.flush()  # the filing's one flush: case, parties, limits, event (and the summary rows)
     from .national import record_event
     record_event(case, case.events[-1])  # the reception, for the national database (issue 19)
     if (sub.petitioner or {}).get("email") or (sub.petitioner or {}).get("notify_channel") in ("sms", "zalo"):
         from .alerts import mail_receipt
-        mail_receipt(case)  # the receipt at once, by e-mail, SMS or Zalo as the filer chose
+        # the receipt at once, by e-mail, SMS or Zalo as the filer chose; a new case has no
+        # receipt yet: its outbox row goes with the commit, no look-up of its key
+        mail_receipt(case, fresh=True)
     return case, key
+
+
+def is_code_collision(error: IntegrityError) -> bool:
+    """Did the unique index on the tracking code refuse this INSERT (SQLite and PostgreSQL)?"""
+    text = str(getattr(error, "orig", error))
+    return "tracking_code" in text
+
+
+def with_code_retry(attempt: Callable[[], T], tries: int = 3) -> T:
+    """``attempt()`` files one letter (``submit_case(..., code_checked=False)``) and commits.
+    When the random tracking code was already taken (50 random bits: about one filing in a
+    thousand million at a million letters) the transaction is rolled back and the whole
+    filing is made again with a new code; any other integrity error is raised as before."""
+    for left in range(tries - 1, -1, -1):
+        try:
+            return attempt()
+        except IntegrityError as error:
+            db.session.rollback()
+            if not left or not is_code_collision(error):
+                raise
+    raise AssertionError("unreachable")
 
 
 def _party(values: dict) -> dict:

@@ -139,32 +139,33 @@ def _link() -> str:
 
 
 def _write(case: Case, how: tuple[str, str], key: str, *, subject: str, body: str, values: dict,
-           template: str, zalo_template: str) -> None:
+           template: str, zalo_template: str, fresh: bool = False) -> None:
     from .alerts import outgoing_text
     from .outbox import write
     channel, address = how
     if channel == "email":
-        write("email", key=f"{key}:email", kind="case_update", case_id=case.id, email=address,
+        write("email", fresh=fresh, key=f"{key}:email", kind="case_update", case_id=case.id, email=address,
               subject=outgoing_text(subject, case), body=outgoing_text(body, case), data={"event": values["event"]})
         return
     if channel == "sms":
         text, is_unicode = sms_text(template, code=values["code"], status=values["status"], date=values["date"],
                                     link=_link())
-        write("sms", key=f"{key}:sms", kind="case_update", case_id=case.id, address=address,
+        write("sms", fresh=fresh, key=f"{key}:sms", kind="case_update", case_id=case.id, address=address,
               subject=values["code"], body=outgoing_text(text, case),
               data={"event": values["event"], "unicode": is_unicode})
         return
     cfg = current_app.config
     params = {"ma_don": values["code"][:ZALO_PARAM_LIMIT], "trang_thai": values["status"][:ZALO_PARAM_LIMIT],
               "ngay": values["date"]}
-    write("zalo", key=f"{key}:zalo", kind="case_update", case_id=case.id, address=address,
+    write("zalo", fresh=fresh, key=f"{key}:zalo", kind="case_update", case_id=case.id, address=address,
           subject=values["code"], body=" · ".join(params.values()),
           data={"event": values["event"], "template_id": cfg[zalo_template] or cfg["ZALO_TEMPLATE_UPDATE"],
                 "template_data": params})
 
 
-def notify_receipt(case: Case) -> None:
-    """The receipt at filing (services/intake)."""
+def notify_receipt(case: Case, *, fresh: bool = False) -> None:
+    """The receipt at filing (services/intake; ``fresh``: the case was created in this
+    transaction, so its receipt cannot have been written: no look-up, no flush of its own)."""
     from .alerts import _render
     how = channel_for(case.petitioner)
     if how is None:
@@ -181,7 +182,7 @@ def notify_receipt(case: Case) -> None:
                   "date": case.received_on.strftime("%d/%m/%Y")}
     # a receipt's own subject and body keep the title for the filer's own mail, as before
     _write(case, how, f"case:{case.id}:receipt", subject=subject, body=body, values=values,
-           template=template, zalo_template="ZALO_TEMPLATE_RECEIPT")
+           template=template, zalo_template="ZALO_TEMPLATE_RECEIPT", fresh=fresh)
 
 
 def notify_case_update(case: Case, event: str, acted_on: date, event_id: int | None) -> None:

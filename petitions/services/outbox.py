@@ -45,7 +45,7 @@ from sqlalchemy import and_, exists, func, or_, update
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..jobs import enqueue_after_commit
+from ..jobs import IdOf, enqueue_after_commit
 from ..models import AuditLog, Notification, User
 from ..models.types import utcnow
 from .gateways import GatewayError, Outgoing, gateway_for
@@ -76,19 +76,27 @@ def backoff(attempts: int) -> timedelta:
 
 def write(channel: str, *, key: str, kind: str, subject: str = "", body: str = "", case_id: int | None = None,
           user_id: int | None = None, email: str | None = None, address: str | None = None,
-          data: dict | None = None, status: str = "pending", session=None) -> Notification | None:
+          data: dict | None = None, status: str = "pending", session=None,
+          fresh: bool = False) -> Notification | None:
     """Add a message to the outbox in the caller's transaction (flushed, not committed) and
-    its delivery job after the commit. A key already written is not written again: None."""
+    its delivery job after the commit. A key already written is not written again: None.
+
+    ``fresh=True``: the key cannot have been written before (it names a case created in this
+    transaction, the filing's receipt): no look-up and no flush of its own; the row goes with
+    the transaction's next flush (at the latest the commit's) and the job learns its id after
+    the commit (issue 18: a filing's one flush)."""
     session = session or db.session
-    if session.scalar(db.select(Notification.id).where(Notification.idempotency_key == key)) is not None:
+    if not fresh and \
+            session.scalar(db.select(Notification.id).where(Notification.idempotency_key == key)) is not None:
         return None
     note = Notification(channel=channel, idempotency_key=key, kind=kind, subject=subject[:300], body=body,
                         case_id=case_id, user_id=user_id, email=email, address=address, data=data,
                         status=status, attempts=0)
     session.add(note)
-    session.flush()
+    if not fresh:
+        session.flush()
     if status == "pending":
-        enqueue_after_commit(session, DELIVER_JOB, [note.id])
+        enqueue_after_commit(session, DELIVER_JOB, [IdOf(note)] if fresh else [note.id])
     return note
 
 

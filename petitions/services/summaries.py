@@ -58,6 +58,8 @@ fresh computation.
 """
 from __future__ import annotations
 
+import functools
+
 from datetime import date, timedelta
 
 from sqlalchemy import bindparam, event, inspect, text
@@ -206,8 +208,22 @@ def rebuild(connection) -> int:
         "ORDER BY commune_id, grain, day, agency_id, kind, copy_of")).rowcount
 
 
+@functools.lru_cache(maxsize=None)
+def _statement(kind: str, dialect: str):
+    """The listeners' statements, built once per dialect: ``text()`` scans its SQL for bind
+    parameters with a regular expression, 3 ms a filing for these long statements (issue 18)."""
+    if kind == "rows":
+        return text(_touched_sql(dialect)).bindparams(bindparam("ids", expanding=True))
+    if kind == "filing":
+        return text(_upsert_sql(_touched_sql(dialect), dialect)).bindparams(bindparam("ids", expanding=True))
+    cols = (*KEY, *MEASURES)
+    return text(f"INSERT INTO report_days ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)}) "
+                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
+                + ", ".join(f"{m} = report_days.{m} + excluded.{m}" for m in MEASURES))
+
+
 def _rows(connection, ids) -> dict[tuple, tuple]:
-    stmt = text(_touched_sql(connection.dialect.name)).bindparams(bindparam("ids", expanding=True))
+    stmt = _statement("rows", connection.dialect.name)
     return {tuple(r[:6]): tuple(r[6:]) for r in connection.execute(stmt, {"ids": sorted(ids)})}
 
 
@@ -215,9 +231,7 @@ def _apply(connection, rows: list[tuple]) -> None:
     if not rows:
         return
     cols = (*KEY, *MEASURES)
-    stmt = text(f"INSERT INTO report_days ({', '.join(cols)}) VALUES ({', '.join(':' + c for c in cols)}) "
-                f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET "
-                + ", ".join(f"{m} = report_days.{m} + excluded.{m}" for m in MEASURES))
+    stmt = _statement("apply", connection.dialect.name)
     connection.execute(stmt, [dict(zip(cols, (*key, *values))) for key, values in sorted(rows)])
 
 
@@ -318,8 +332,7 @@ def _after_flush(session, flush_context):
     connection = session.connection()
     name = connection.dialect.name
     if not pending["old"]:  # new letters only (filing): one statement
-        stmt = text(_upsert_sql(_touched_sql(name), name)).bindparams(bindparam("ids", expanding=True))
-        connection.execute(stmt, {"ids": sorted(ids)})
+        connection.execute(_statement("filing", name), {"ids": sorted(ids)})
         return
     new = _rows(connection, ids)
     zero = (0,) * len(MEASURES)
@@ -351,13 +364,8 @@ def _version_key() -> str:
 
 def _redis():
     """One client (and connection pool) per application, not a new connection per call."""
-    from flask import current_app
-
-    from ..jobs import redis_connection
-    client = current_app.extensions.get("petitions_figures_redis")
-    if client is None:
-        client = current_app.extensions["petitions_figures_redis"] = redis_connection()
-    return client
+    from ..jobs import shared_redis
+    return shared_redis()
 
 
 def bump_version() -> None:

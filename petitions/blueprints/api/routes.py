@@ -8,11 +8,11 @@ from flask_babel import gettext as _
 
 from ... import security
 from ...extensions import db
-from ...services.intake import find_public_case, submit_case
+from ...services.intake import find_public_case, submit_case, with_code_retry
 from ...web import local_today
 from ...workflow.states import Channel
 from ..public.forms import CaseForm, flat_errors, to_submission
-from ..public.status import public_view
+from ..public.status import _step, public_view
 from . import bp
 from .openapi import openapi_document
 
@@ -106,12 +106,19 @@ def create_case():
     form = CaseForm(formdata=None, data=data, meta={"csrf": False})
     if not form.validate():
         return jsonify({"errors": flat_errors(form.errors)}), 422
-    case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today()))
+    return jsonify(with_code_retry(lambda: _file(form))), 201
+
+
+def _file(form: CaseForm) -> dict:
+    case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today()),
+                            code_checked=False)
     # the answer is built before the commit: once the letter is stored, nothing but sending
     # the receipt is left (a database outage right after the commit would otherwise answer
-    # 503 for a stored letter and the citizen would file it twice)
-    view = public_view(case)
-    handling = next(s for s in view["running_steps"] if s["step"] == "letter-handling")
+    # 503 for a stored letter and the citizen would file it twice). A new letter has no
+    # rating, no linked case and no paused limit: its running steps are the limits just
+    # registered (public_view would read the rating and the linked cases again)
+    steps = [_step(d) for d in case.running_deadlines if d.paused_on is None]
+    handling = next(s for s in steps if s["step"] == "letter-handling")
     body = {
         "tracking_code": case.tracking_code,
         "access_key": key,
@@ -119,10 +126,10 @@ def create_case():
         "received_at": case.received_at.isoformat(),
         "received_on": case.received_on.isoformat(),
         "handling_due_on": handling["due_on"].isoformat(),
-        "running_steps": _json_dates(view["running_steps"]),
+        "running_steps": _json_dates(steps),
     }
     db.session.commit()
-    return jsonify(body), 201
+    return body
 
 
 @bp.get("/cases/<code>")

@@ -10,10 +10,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation
 
-from ...extensions import db
-from ...models import AdminUnit, Agency
 from ...security import BaseForm as FlaskForm
-from ...services.collation import agency_choices, commune_choices
+from ...services.collation import commune_choices
+from ...services.refdata import province_agency_choices
 from ...security import BaseSubForm as SubForm
 from ...workflow.states import PUBLIC_KINDS, Kind
 
@@ -160,7 +159,7 @@ class CaseForm(FlaskForm):
         # Vietnamese alphabetical order (services/collation.py), the same on every database
         self.commune_code.choices = [("", _l("Choose a commune or ward"))] + commune_choices()
         self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + \
-            agency_choices(Agency.level == "province")
+            province_agency_choices()
         self.mark_required()
 
     # --- what the law asks of each kind: one table, read by the page and by validate() ---
@@ -337,13 +336,13 @@ def _notify_choice(form: CaseForm) -> dict:
 
 def to_submission(form: CaseForm, *, channel, received_on, files=()):
     """A validated form as the intake service's Submission."""
-    from ...services.intake import Submission, default_agency_for
+    from ...services import refdata
+    from ...services.intake import Submission
 
-    commune = db.session.scalar(db.select(AdminUnit).where(AdminUnit.code == form.commune_code.data))
-    agency = None
-    if form.agency_code.data:
-        agency = db.session.scalar(db.select(Agency).where(Agency.code == form.agency_code.data))
-    agency = agency or default_agency_for(commune)
+    # the per-process reference data (services/refdata.py): no SELECT of the commune or agency
+    commune = refdata.commune_by_code(form.commune_code.data)
+    agency = refdata.agency_by_code(form.agency_code.data) if form.agency_code.data else None
+    agency = agency or refdata.committee_of(commune)
     anonymous = bool(form.anonymous.data) and form.kind.data in form.anonymous_kinds
     return Submission(
         kind=Kind(form.kind.data), title=form.title.data, content=form.content.data,

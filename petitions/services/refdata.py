@@ -1,0 +1,235 @@
+"""Reference data kept per process: the communes and agencies (with their option lists in
+Vietnamese order), the working-day calendar and the deadline settings (issue 18).
+
+Every filing needs them and an administrator changes them a few times a year, so reading
+them again on every request (5 statements and 130 collation keys a letter) was most of a
+filing's cost. They are built once per process and kept until a **version stamp** moves:
+
+- every commit that added, changed or removed a row of :data:`WATCHED` bumps the stamp
+  (``{RQ_QUEUE}:refdata-version`` in Redis, ``INCR`` after the commit, the same mechanism as
+  the public statistics' figures version); a change written outside the ORM's unit of work
+  (a migration, a bulk load) calls :func:`changed` itself, or a restart picks it up;
+- each request reads the stamp once, at its first use of reference data (one Redis ``GET``,
+  about 0.1 ms), and drops this process's copies when it moved; the stamp is read *before*
+  the data, so a copy is never filed under a newer stamp than the data it holds;
+- the request that made the change reads the database for the rest of its own work (its
+  uncommitted rows are not shared with other requests), and this process's copies are dropped
+  at once;
+- without Redis (unreachable), nothing is kept beyond the request: the database is read as
+  before, so a stale calendar or list is never served.
+
+ORM rows are kept as plain column values and put into the request's session with
+``merge(load=False)`` (no SQL): a case that points at a cached agency reads its name from
+the session's identity map, not with a SELECT.
+"""
+from __future__ import annotations
+
+from typing import Callable, TypeVar
+
+from flask import current_app, g, has_app_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from ..extensions import db
+
+T = TypeVar("T")
+
+_MISSING = object()
+_EXT = "petitions_refdata"
+_FLAG = "refdata_changed"
+
+
+def watched_classes() -> tuple:
+    from ..models import AdminUnit, Agency, CalendarOverride, DeadlineSetting
+    return (AdminUnit, Agency, CalendarOverride, DeadlineSetting)
+
+
+# --------------------------------------------------------------------------- the stamp
+
+def _version_key() -> str:
+    return f"{current_app.config['RQ_QUEUE']}:refdata-version"
+
+
+def _redis():
+    client = current_app.extensions.get("petitions_refdata_redis")  # a test may put its own here
+    if client is not None:
+        return client
+    from ..jobs import shared_redis
+    return shared_redis()
+
+
+def _read_version() -> int | None:
+    from redis.exceptions import RedisError
+    try:
+        return int(_redis().get(_version_key()) or 0)
+    except RedisError:
+        return None
+
+
+def _bump() -> None:
+    from redis.exceptions import RedisError
+    try:
+        _redis().incr(_version_key())
+    except RedisError:
+        # no stamp to move: the other processes cannot be told. They keep nothing while
+        # Redis is unreachable (their GET fails too); once it answers again the stamp they
+        # read may be the one they cached under, so the cache is made to restart its count
+        current_app.extensions.get(_EXT, {}).clear()
+
+
+def changed(session=None) -> None:
+    """Reference data changed in this transaction: this process forgets its copies now, the
+    rest of this request reads the database, and the stamp moves after the commit."""
+    (session or db.session).info[_FLAG] = True
+    if has_app_context():
+        current_app.extensions.pop(_EXT, None)
+        g._refdata_dirty = True
+
+
+@event.listens_for(Session, "before_flush")
+def _watch(session, flush_context, instances):
+    classes = watched_classes()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, classes) and (obj not in session.dirty or session.is_modified(obj)):
+            changed(session)
+            forget_request()
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _watch_statements(state):
+    """INSERT, UPDATE or DELETE statements sent through the session (``session.execute(
+    delete(Agency))``, a bulk insert of communes): the unit of work does not see them."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if table is not None and getattr(table, "name", None) in _watched_tables():
+        changed(state.session)
+        forget_request()
+
+
+def _watched_tables() -> frozenset:
+    return frozenset(cls.__tablename__ for cls in watched_classes())
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session):
+    if session.info.pop(_FLAG, None) and has_app_context():
+        _bump()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    if session.info.pop(_FLAG, None) and has_app_context():
+        current_app.extensions.pop(_EXT, None)  # it may have been filled from the rolled-back rows
+
+
+# --------------------------------------------------------------------------- the cache
+
+def cached(name: str, build: Callable[[], T]) -> T:
+    """``build()`` once per process and stamp (once per request without Redis, or in the
+    request that changed reference data)."""
+    if not has_app_context():
+        return build()
+    if g.get("_refdata_dirty"):
+        return _per_request(name, build)
+    version = g.get("_refdata_version", _MISSING)
+    if version is _MISSING:
+        version = g._refdata_version = _read_version()
+    if version is None:
+        return _per_request(name, build)
+    store = current_app.extensions.get(_EXT)
+    if store is None or store["version"] != version:
+        store = current_app.extensions[_EXT] = {"version": version, "items": {}}
+    items = store["items"]
+    if name not in items:
+        items[name] = build()
+    return items[name]
+
+
+def _per_request(name: str, build):
+    local = g.setdefault("_refdata_local", {})
+    if name not in local:
+        local[name] = build()
+    return local[name]
+
+
+def forget_request() -> None:
+    """Drop what this request read (the calendar service calls it after changing a day)."""
+    if has_app_context():
+        g.pop("_refdata_local", None)
+
+
+# --------------------------------------------------------------------------- rows
+
+def _values(obj) -> dict:
+    return {attr.key: getattr(obj, attr.key) for attr in inspect(obj).mapper.column_attrs}
+
+
+def attach(cls, values: dict | None):
+    """A cached row as an instance of the request's session, without a SELECT."""
+    if values is None:
+        return None
+    found = db.session.identity_map.get(db.session.identity_key(cls, values["id"]))
+    if found is not None:
+        return found
+    obj = cls(**values)
+    make_transient_to_detached(obj)
+    return db.session.merge(obj, load=False)
+
+
+def _units() -> dict:
+    from ..models import AdminUnit, Agency
+    from .collation import sort_by_name, vi_key
+
+    def build():
+        communes = {u.code: _values(u) for u in db.session.scalars(
+            db.select(AdminUnit).where(AdminUnit.level == "commune"))}
+        agencies = [_values(a) for a in db.session.scalars(db.select(Agency))]
+        committees = {}
+        for a in agencies:  # the commune's People's Committee (the lowest id if several)
+            if a["category"] == "people_committee" and a["admin_unit_id"] is not None:
+                known = committees.get(a["admin_unit_id"])
+                if known is None or a["id"] < known["id"]:
+                    committees[a["admin_unit_id"]] = a
+        province = sorted((a for a in agencies if a["level"] == "province"), key=lambda a: vi_key(a["name"]))
+        return {
+            "communes": communes,
+            "commune_choices": tuple(sort_by_name([(code, v["name"]) for code, v in communes.items()])),
+            "agencies": {a["code"]: a for a in agencies},
+            "committees": committees,
+            "province_choices": tuple((a["code"], a["name"]) for a in province),
+        }
+    return cached("units", build)
+
+
+def commune_choices() -> list[tuple[str, str]]:
+    """(code, name) of every commune and ward, in Vietnamese order (a new list each call)."""
+    return list(_units()["commune_choices"])
+
+
+def province_agency_choices() -> list[tuple[str, str]]:
+    """(code, name) of the provincial agencies, in Vietnamese order."""
+    return list(_units()["province_choices"])
+
+
+def commune_codes() -> frozenset:
+    return cached("commune_codes", lambda: frozenset(_units()["communes"]))
+
+
+def commune_by_code(code: str | None):
+    from ..models import AdminUnit
+    return attach(AdminUnit, _units()["communes"].get(code or ""))
+
+
+def agency_by_code(code: str | None):
+    from ..models import Agency
+    return attach(Agency, _units()["agencies"].get(code or ""))
+
+
+def committee_of(commune):
+    """The People's Committee of a commune (the default agency of a letter about it)."""
+    from ..models import Agency
+    if commune is None:
+        return None
+    return attach(Agency, _units()["committees"].get(commune.id))
