@@ -342,6 +342,7 @@ def test_11_dashboard_code_on_one_line_and_no_stretched_card(view, app, client, 
     code = page.locator("td.code a").first
     view.one_line(code)
     view.fits()
+    code.scroll_into_view_if_needed()
     view.shot("queue")
     page = view.go("/inspect/")
     card = page.get_by_test_id("satisfaction")

@@ -19,7 +19,7 @@ from flask_login import current_user
 
 from ... import labels
 from ...extensions import db
-from ...models import AuditLog, CalendarOverride, DeadlineSetting, User
+from ...models import Agency, AuditLog, CalendarOverride, DeadlineSetting, User
 from ...services.calendar import (
     editable_steps, follows_unenacted, get_calendar, get_rules, remove_calendar_day, set_calendar_day,
     set_deadline_setting,
@@ -312,7 +312,7 @@ def _object(row: AuditLog) -> str:
     kind = str(OBJECTS.get(row.object_type, row.object_type))
     if row.object_type == "deadline_rule" and row.object_id:
         return f"{kind}: {labels.step_label(row.object_id)}"
-    if row.object_type == "calendar" and row.object_id:
+    if row.object_id and len(row.object_id) == 10 and row.object_id[4] == "-":  # a day (calendar, digest)
         try:
             return f"{kind}: {date.fromisoformat(row.object_id).strftime('%d/%m/%Y')}"
         except ValueError:
@@ -325,9 +325,15 @@ def audit():
     result = db.session.execute(
         db.select(AuditLog, User).outerjoin(User, User.id == AuditLog.user_id)
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(AUDIT_ROWS))
+    result = result.all()
+    # agencies by their name, not their code (one query for the codes the rows name)
+    codes = {v for row, _u in result for k, v in (row.details or {}).items() if k == "agency" and isinstance(v, str)}
+    names = dict(db.session.execute(db.select(Agency.code, Agency.name).where(Agency.code.in_(codes))).all()) \
+        if codes else {}
     rows = [{"row": row, "user": user, "action": str(ACTIONS.get(row.action, row.action)),
              "object": _object(row),
-             "details": [(detail_label(k), detail_value(k, v)) for k, v in (row.details or {}).items()]}
+             "details": [(detail_label(k), names.get(v, v) if k == "agency" and isinstance(v, str)
+                          else detail_value(k, v)) for k, v in (row.details or {}).items()]}
             for row, user in result]
     return _render("admin/audit.html", rows=rows, limit=AUDIT_ROWS)
 
