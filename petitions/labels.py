@@ -175,6 +175,19 @@ def label(table: dict, value: str | None) -> str:
     return str(table.get(value, value.replace("_", " ").replace("-", " ")))
 
 
+class Memo(dict):
+    """``label(table, value)`` remembered for one page: a list translates each kind or
+    status once, not once per cell."""
+
+    def __init__(self, table: dict):
+        super().__init__()
+        self.table = table
+
+    def __missing__(self, value):
+        text = self[value] = label(self.table, value)
+        return text
+
+
 def tr(text: str | None) -> str:
     """A string of the workflow package in the user's language."""
     from .workflow_strings import STRINGS

@@ -23,12 +23,12 @@ from ...services.collation import commune_choices
 from ...services import uploads
 from ...services.intake import submit_case
 from ...services.workflow import available_actions, ordered_actions, record_withdrawals
-from ...services.queries import CaseFilter, case_list_query, ordered, page_of_cases
+from ...services.queries import CaseFilter, case_list_query, ordered, queue_page
 from ...services.verification import load_filers, shown_text
 from ...web import local_today
 from ...workflow.engine import FieldError
 from ...workflow.states import Channel, Kind, Role
-from ..public.forms import checked_files, take_signer_lists, to_submission
+from ..public.forms import ReferenceSelect, checked_files, take_signer_lists, to_submission
 from ..public.status import receipt_data
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
@@ -81,6 +81,7 @@ def _filter_form() -> tuple[FilterForm, CaseFilter]:
     form.kind.choices = [("", _("All kinds"))] + [(k.value, labels.label(labels.KIND, k.value)) for k in Kind]
     form.status.choices = [("", _("All statuses"))] + [(k, str(v)) for k, v in labels.STATUS.items()]
     form.commune.choices = [("", _("All communes"))] + commune_choices()
+    form.commune.widget = ReferenceSelect("communes")  # the options rendered once per process
     form.validate()
     f = CaseFilter(kind=form.kind.data or None, status=form.status.data or None,
                    commune=form.commune.data or None, date_from=form.date_from.data,
@@ -100,15 +101,17 @@ def queue():
     form, f = _filter_form()
     page = max(request.args.get("page", 1, type=ascii_int), 1)
     size = current_app.config["PAGE_SIZE"]
-    rows, total = page_of_cases(current_user, f, page, size)
+    rows, total = queue_page(current_user, f, page, size)
     # a denouncer's name typed into the title is blacked out for who may not see the identity
-    load_filers([c for c, _due in rows], current_user)
-    titles = {c.id: shown_text(c.title, c, current_user) for c, _due in rows}
+    load_filers([row[0] for row in rows], current_user)
+    titles = {row[0].id: shown_text(row[0].title, row[0], current_user) for row in rows}
     pages = max((total + size - 1) // size, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     from .urgings import open_urgings_for
     return render_template("reception/queue.html", form=form, rows=rows, titles=titles, total=total, page=page,
-                           pages=pages, args=args, calendar=get_calendar(),
+                           pages=pages, args=args, calendar=get_calendar(), kind_labels=labels.Memo(labels.KIND),
+                           status_labels=labels.Memo(labels.STATUS),
+                           all_agencies=current_user.sees_all_agencies,
                            urgings=open_urgings_for(current_user.agency_id))
 
 
