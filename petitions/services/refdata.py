@@ -233,3 +233,38 @@ def committee_of(commune):
     if commune is None:
         return None
     return attach(Agency, _units()["committees"].get(commune.id))
+
+
+# --------------------------------------------------------------------------- option lists
+
+def _option_lists() -> dict:
+    """The communes' and the provincial agencies' ``<option>`` elements, rendered once per
+    process and version: the names are the same in every language (only the blank first
+    option is translated, and it is rendered with each page)."""
+    from types import SimpleNamespace
+
+    from wtforms.widgets import Select
+
+    def build():
+        out = {}
+        for name, choices in (("communes", _units()["commune_choices"]),
+                              ("province_agencies", _units()["province_choices"])):
+            html = "".join(Select.render_option(SimpleNamespace(value=code, label=label, selected=False,
+                                                                render_kw=None))
+                           for code, label in choices)
+            out[name] = (list(choices), html)
+        return out
+    return cached("option_lists", build)
+
+
+def options_html(name: str, choices: list, selected) -> str | None:
+    """The pre-rendered options of list ``name`` with ``selected`` marked, or None when
+    ``choices`` are not that list (a form that changed its choices renders them itself)."""
+    cached_choices, html = _option_lists()[name]
+    if choices != cached_choices:
+        return None
+    if selected:
+        from markupsafe import escape
+        tag = f'<option value="{escape(selected)}">'
+        html = html.replace(tag, f'<option selected value="{escape(selected)}">', 1)
+    return html

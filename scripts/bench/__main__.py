@@ -245,12 +245,78 @@ def wrk(url: str, seconds: int, connections: int, body: str | None = None, cooki
             "max_ms": data["max_us"] / 1000, "non_2xx_3xx": data["errors_status"], "socket_errors": errors}
 
 
+def webform_statements(flask_app, commune: str) -> float:
+    """SQL statements of one web filing (GET form, POST, GET receipt), in this process."""
+    from sqlalchemy import event
+
+    from petitions.extensions import db
+
+    from .webform import TOKEN
+    statements = []
+    with flask_app.app_context():
+        engine = db.engine
+    client = flask_app.test_client()
+
+    def once():
+        page = client.get("/file/complaint").get_data(as_text=True)
+        data = {"csrf_token": TOKEN.search(page).group(1), "kind": "complaint", "title": "Đo hiệu năng",
+                "content": "Nội dung đơn đủ dài để được chấp nhận, nêu rõ sự việc.", "commune_code": commune,
+                "respondent": "Quyết định số 12/QĐ-UBND", "petitioner-full_name": "Nguyễn Văn An",
+                "petitioner-id_number": "040999999999", "petitioner-address": "Số 1 đường Lê Lợi"}
+        assert client.post("/file/complaint", data=data).status_code == 302
+        assert client.get("/receipt").status_code == 200
+    once()  # the process's reference data
+
+    def count(conn, cursor, statement, *rest):
+        statements.append(statement)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        once()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
 def median_of(runs: list[dict]) -> dict:
     """The run with the median throughput (its latencies with it), and every run's figure."""
     ordered = sorted(runs, key=lambda r: r["rps"])
     out = dict(ordered[len(ordered) // 2])
     out["runs_rps"] = [r["rps"] for r in runs]
     return out
+
+
+def webform_pair(args, app_base: str, ref_base: str, commune: str) -> dict:
+    """The public web form (GET, POST, GET receipt) against a bare Flask-WTF page with the
+    same fields and lists, alternately ``args.runs`` times; filings a second."""
+    from .webform import drive
+    letter = {"kind": "complaint", "title": "Khiếu nại quyết định thu hồi đất (đo hiệu năng)",
+              "content": "Nội dung đơn đủ dài để được chấp nhận, nêu rõ sự việc và yêu cầu giải quyết.",
+              "commune_code": commune, "agency_code": "", "respondent": "Quyết định số 12/QĐ-UBND ngày 01/10/2026"}
+    person = {"full_name": "Nguyễn Văn An", "id_number": "__ID__", "phone": "0912345678",
+              "email": "an@example.org", "address": "Số 1 đường Lê Lợi"}
+    app_fields = {**letter, **{f"petitioner-{k}": v for k, v in person.items()}}
+    ref_fields = {**letter, **person}
+    clients = max(2, args.connections // 2)
+    app_run = lambda secs: drive(app_base, "/file/complaint", "/receipt", app_fields, "data-testid=\"access-key\"",
+                                 secs, clients)
+    ref_run = lambda secs: drive(ref_base, "/form", "/receipt", ref_fields, "Mã đơn", secs, clients)
+    log("web form: warm-up")
+    app_run(args.warmup)
+    ref_run(args.warmup)
+    apps, refs = [], []
+    for n in range(args.runs):
+        log(f"web form: application {args.seconds} s (run {n + 1}/{args.runs})")
+        apps.append(app_run(args.seconds))
+        log(f"web form: reference {args.seconds} s (run {n + 1}/{args.runs})")
+        refs.append(ref_run(args.seconds))
+    app, ref = median_of(apps), median_of(refs)
+    log(f"web form: {app['rps']} filings/s (p99 {app['p99_ms']} ms; runs {app['runs_rps']}; errors "
+        f"{app['non_2xx_3xx']} {app.get('first_error') or ''}) vs {ref['rps']} filings/s (runs {ref['runs_rps']})")
+    with urllib.request.urlopen(app_base + "/file/complaint") as r:
+        size = len(r.read())
+    with urllib.request.urlopen(ref_base + "/form") as r:
+        ref_size = len(r.read())
+    return {"app": app, "ref": ref, "bytes": size, "ref_bytes": ref_size, "clients": clients}
 
 
 def http_pair(label: str, app_url: str, ref_url: str, args, **kw) -> tuple[dict, dict]:
@@ -628,6 +694,9 @@ def main() -> int:
             app_f, ref_f = http_pair("filing", app_srv.url + "/api/v1/cases", ref_srv.url + "/file", args,
                                      body=body)
             result["filing"] = {"app": app_f, "ref": ref_f}
+        if "webform" in only:
+            result["webform"] = webform_pair(args, app_srv.url, ref_srv.url, commune)
+            result["webform"]["statements"] = webform_statements(flask_app, commune)
         if "queue" in only:
             # signed in right before the row: the session's idle limit runs from the sign-in
             # (wrk sends the same cookie every time, so the server never sees it refreshed)

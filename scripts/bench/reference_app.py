@@ -62,8 +62,44 @@ SIZED = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Th�
 {% endfor %}{% endfor %}</table></body></html>"""
 
 
+FORM_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Gửi đơn</title></head><body>
+<h1>Gửi đơn khiếu nại</h1><form method="post">{{ form.csrf_token }}{{ form.kind() }}
+{% for f in form if f.name not in ('csrf_token', 'kind') %}<div>{{ f.label }} {{ f() }}
+{% for e in f.errors %}<p>{{ e }}</p>{% endfor %}</div>
+{% endfor %}<button type="submit">Gửi</button></form></body></html>"""
+
+RECEIPT_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Biên nhận</title></head><body>
+<h1>Đơn của bạn đã được tiếp nhận</h1><dl><dt>Mã đơn</dt><dd>{{ row.tracking_code }}</dd>
+<dt>Ngày nhận</dt><dd>{{ row.received_on.strftime('%d/%m/%Y') }}</dd><dt>Tiêu đề</dt><dd>{{ row.title }}</dd></dl>
+</body></html>"""
+
+
+def letter_form_class():
+    """The public letter form's fields as a bare Flask-WTF form: the commune and agency
+    lists queried on every request, rendered option by option by WTForms."""
+    from flask_wtf import FlaskForm
+    from wtforms import HiddenField, SelectField, StringField, TextAreaField
+    from wtforms.validators import DataRequired, Length
+
+    class LetterForm(FlaskForm):
+        kind = HiddenField(default="complaint")
+        title = StringField("Tiêu đề", validators=[DataRequired(), Length(max=200)])
+        content = TextAreaField("Nội dung", validators=[DataRequired(), Length(min=20, max=20000)])
+        respondent = StringField("Quyết định bị khiếu nại", validators=[Length(max=500)])
+        commune_code = SelectField("Xã, phường", validators=[DataRequired()])
+        agency_code = SelectField("Gửi đến", validate_choice=False)
+        full_name = StringField("Họ và tên", validators=[DataRequired(), Length(max=120)])
+        id_number = StringField("Số CCCD", validators=[DataRequired(), Length(min=12, max=12)])
+        phone = StringField("Điện thoại", validators=[Length(max=20)])
+        email = StringField("Thư điện tử", validators=[Length(max=200)])
+        address = StringField("Địa chỉ", validators=[DataRequired(), Length(max=300)])
+    return LetterForm
+
+
 def create_app() -> Flask:
     app = Flask(__name__)
+    app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY", "bench-reference-only")
+    LetterForm = letter_form_class()
     url = os.environ["BENCH_DATABASE_URL"]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
@@ -98,6 +134,31 @@ def create_app() -> Flask:
         one = sum(len(n.encode()) + 60 for n in names)
         html = render_template_string(SIZED, names=names, times=max(1, -(-size // max(one, 1))))
         return html
+
+    @app.route("/form", methods=["GET", "POST"])
+    def letter_form():
+        from flask import redirect, session
+        form = LetterForm()
+        form.commune_code.choices = [("", "Chọn xã, phường")] + [tuple(r) for r in db.session.execute(db.text(
+            "SELECT code, name FROM admin_units WHERE level = 'commune' ORDER BY name")).all()]
+        form.agency_code.choices = [("", "Ủy ban nhân dân xã")] + [tuple(r) for r in db.session.execute(db.text(
+            "SELECT code, name FROM agencies WHERE level = 'province' ORDER BY name")).all()]
+        if form.validate_on_submit():
+            row = RefCase(tracking_code=secrets.token_hex(5).upper(), kind=form.kind.data, title=form.title.data,
+                          content=form.content.data, commune_code=form.commune_code.data,
+                          full_name=form.full_name.data, id_number=form.id_number.data, status="received",
+                          received_on=date.today(), received_at=datetime.now(timezone.utc), is_mass=False)
+            db.session.add(row)
+            db.session.commit()
+            session["receipt"] = row.tracking_code
+            return redirect("/receipt")
+        return render_template_string(FORM_PAGE, form=form)
+
+    @app.get("/receipt")
+    def receipt():
+        from flask import session
+        row = db.session.scalar(db.select(RefCase).where(RefCase.tracking_code == session.pop("receipt", "")))
+        return render_template_string(RECEIPT_PAGE, row=row)
 
     @app.get("/list")
     def list_cases():

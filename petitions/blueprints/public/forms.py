@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
+
+from markupsafe import Markup
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -9,12 +12,43 @@ from wtforms import (
     StringField, TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Regexp, StopValidation
+from wtforms.widgets import Select, html_params
 
 from ...security import BaseForm as FlaskForm
 from ...services.collation import commune_choices
 from ...services.refdata import province_agency_choices
 from ...security import BaseSubForm as SubForm
 from ...workflow.states import PUBLIC_KINDS, Kind
+
+class ReferenceSelect(Select):
+    """The commune or agency list of a letter form: its 130-odd ``<option>`` elements come
+    pre-rendered from the process's reference data (services/refdata.py), the chosen one
+    marked; only the blank first option is rendered here. Output identical to WTForms' own
+    ``Select`` (which it falls back to when the field's choices are not the cached list)."""
+
+    def __init__(self, source: str):
+        super().__init__()
+        self.source = source
+
+    def __call__(self, field, **kwargs):
+        from ...services.refdata import options_html
+        choices = field.choices or []
+        blank = choices[0] if choices and choices[0][0] == "" else None
+        rest = choices[1:] if blank else choices
+        options = options_html(self.source, rest, field.data)
+        if options is None:
+            return super().__call__(field, **kwargs)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        first = ""
+        if blank:
+            first = self.render_option(SimpleNamespace(value="", label=blank[1], selected=field.data == "",
+                                                       render_kw=None))
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{first}{options}</select>")
+
 
 class Optional:
     """Skip the other checks when the field is empty, judged from its data (WTForms'
@@ -160,6 +194,8 @@ class CaseForm(FlaskForm):
         self.commune_code.choices = [("", _l("Choose a commune or ward"))] + commune_choices()
         self.agency_code.choices = [("", _l("The People's Committee of the commune concerned"))] + \
             province_agency_choices()
+        self.commune_code.widget = ReferenceSelect("communes")
+        self.agency_code.widget = ReferenceSelect("province_agencies")
         self.mark_required()
 
     # --- what the law asks of each kind: one table, read by the page and by validate() ---

@@ -13,12 +13,12 @@ from ... import security
 from ...extensions import db
 from ...security import BaseForm as FlaskForm
 from ...services.codes import format_code
-from ...services.intake import find_public_case, submit_case
+from ...services.intake import find_public_case, submit_case, with_code_retry
 from ...web import local_today
 from ...workflow.states import PUBLIC_KINDS, Channel
 from . import bp
 from .forms import PublicCaseForm, checked_files, take_signer_lists, to_submission
-from .status import public_view
+from .status import public_view, receipt_data, receipt_view
 
 
 @bp.get("/")
@@ -48,10 +48,14 @@ def file_case(kind: str):
         cfg = current_app.config
         files = checked_files(form, cfg["MAX_ATTACHMENT_BYTES"], cfg["MAX_ATTACHMENTS"])
         if files is not None:
-            case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today(), files=files))
-            db.session.commit()
+            def attempt():
+                case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today(),
+                                                      files=files), code_checked=False)
+                data = receipt_data(case, key)  # before the commit expires the new case
+                db.session.commit()
+                return data
+            session["receipt"] = with_code_retry(attempt)
             security.record_filing()
-            session["receipt"] = {"code": case.tracking_code, "key": key}
             return redirect(url_for("public.receipt"))
     return _render_file(form, kind), (422 if form.errors else 200)
 
@@ -118,10 +122,12 @@ def receipt():
     data = session.pop("receipt", None)
     if not data:
         return redirect(url_for("public.track"))
+    if "received_on" in data:  # everything the page shows came with the filing: no SQL
+        return render_template("public/receipt.html", r=receipt_view(data))
     case = find_public_case(data["code"], data["key"])
     if case is None:
         return redirect(url_for("public.track"))
-    return render_template("public/receipt.html", case=case, key=data["key"], view=public_view(case))
+    return render_template("public/receipt.html", r=receipt_view(data, case))
 
 
 class TrackForm(FlaskForm):

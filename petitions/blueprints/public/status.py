@@ -86,3 +86,26 @@ def public_view(case: Case) -> dict:
             for c in case.children if c.link_type in ("forwarded_from", "second_time_of", "split_from")
         ],
     }
+
+
+def receipt_data(case: Case, key: str) -> dict:
+    """What the receipt page shows, taken from the filing request itself (before its commit,
+    while the new case is in memory): the next request shows it without reading the case
+    again. Kept in the session only until the receipt is shown (like the access key)."""
+    step = case.running_deadline
+    return {"code": case.tracking_code, "key": key, "received_on": case.received_on.isoformat(),
+            "agency": case.agency.name, "due_on": step.due_on.isoformat() if step else None,
+            "limit_days": step.limit_days if step else None, "source": step.source if step else None}
+
+
+def receipt_view(data: dict, case: Case | None = None) -> dict:
+    """The receipt page's values: from :func:`receipt_data`, or from ``case`` (a receipt
+    stored by an older version, with the code and key only)."""
+    from datetime import date
+    if case is not None:
+        step = case.running_deadline
+        return {"code": case.tracking_code, "key": data["key"], "received_on": case.received_on,
+                "agency": case.agency.name, "due_on": step.due_on if step else None,
+                "limit_days": step.limit_days if step else None, "source": step.source if step else None}
+    return {**data, "received_on": date.fromisoformat(data["received_on"]),
+            "due_on": date.fromisoformat(data["due_on"]) if data.get("due_on") else None}

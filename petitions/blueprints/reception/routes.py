@@ -29,6 +29,7 @@ from ...web import local_today
 from ...workflow.engine import FieldError
 from ...workflow.states import Channel, Kind, Role
 from ..public.forms import checked_files, take_signer_lists, to_submission
+from ..public.status import receipt_data
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
 from ...security import ascii_int, strict_int
@@ -267,9 +268,10 @@ def desk():
             if not form.agency_code.data:
                 sub.agency = current_user.agency  # registered at this officer's own desk
             case, key = submit_case(sub, actor=current_user)
-            db.session.commit()
             # the filer gets the same printable receipt as on the website
-            session["receipt"] = {"code": case.tracking_code, "key": key}
+            receipt = receipt_data(case, key)
+            db.session.commit()
+            session["receipt"] = receipt
             return redirect(url_for("public.receipt"))
     return render_template("reception/desk.html", form=form), (422 if form.errors else 200)
 
