@@ -24,7 +24,7 @@ import pytest
 from petitions.extensions import db
 from petitions.models import AdminUnit, AuditLog, Case, Notification, User
 
-from .conftest import valid_letter
+from .conftest import Client, valid_letter
 from .test_accessibility import _sign_in_browser, browser, server  # noqa: F401  (one browser, one server)
 
 pytestmark = pytest.mark.browser
@@ -79,8 +79,11 @@ def view(request, browser, server, app):  # noqa: F811
     app.config["TODAY"] = date(2026, 8, 3)
     context = browser.new_context(viewport={"width": width, "height": HEIGHT[width]}, locale="vi-VN")
     page = context.new_page()
-    page.goto(f"{server}/lang/{lang}")
-    yield View(page, server, lang, width)
+    v = View(page, server, lang, width)
+    v.session = Client(app)
+    v.session.get(f"/lang/{lang}")  # the language link's own route, followed in-process
+    _carry_session(v)
+    yield v
     context.close()
     app.config.update(FORM_MIN_SECONDS=saved, HUMAN_CHECK=human)
 
@@ -108,9 +111,20 @@ def _file_petition(v: View, commune: str, phone: str = "", email: str = "") -> N
     page.wait_for_url("**/receipt")
 
 
+def _carry_session(v: View) -> None:
+    """The session cookie of ``v.session`` (a Flask client on the same app) into the browser."""
+    cookie = v.session.http.get_cookie("session")
+    v.page.context.clear_cookies()
+    v.page.context.add_cookies([{"name": "session", "value": cookie.value, "url": v.server}])
+
+
 def _officer(v: View, app, make_officer, username, roles, agency) -> None:
+    """Signed in, with the second step when the role has one. The browser's sign-in form is
+    tested by tests/test_accessibility.py and test_browser_people.py; here the session is made
+    by the same routes in-process (a second the test, each time) and carried into the browser."""
     make_officer(username, roles, agency)
-    _sign_in_browser(v.page, v.server, app, username)
+    assert v.session.login(username).status_code == 302
+    _carry_session(v)
 
 
 # -- 1. the receipt labels the due date "Hạn xử lý" ---------------------------------------------
