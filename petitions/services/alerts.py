@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
 from flask_babel import force_locale, get_locale
-from sqlalchemy import case, text, tuple_
+from sqlalchemy import text
 
 from .. import labels
 from ..extensions import db
@@ -77,44 +77,6 @@ def level_for(due_on: date, today: date, long_before: date) -> str:
     if due_on == today:
         return "due_today"
     return "due_soon"
-
-
-def _insert_ignore(table, rows: list[dict], conflict: list[str], returning):
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING for many rows in one statement: the rows
-    this transaction was first to write.
-
-    On PostgreSQL the rows travel as ONE JSON parameter, unpacked by ``json_to_recordset``:
-    a multi-row VALUES with thousands of placeholders made psycopg spend 40% of the sweep
-    parsing its own query text, and array parameters spend as long escaping strings."""
-    dialect = db.engine.dialect
-    if dialect.name == "postgresql":
-        quote = dialect.identifier_preparer.quote
-        names = [quote(name) for name in rows[0]]
-        spec = ", ".join(f"{quote(name)} {table.c[name].type.compile(dialect=dialect)}" for name in rows[0])
-        stmt = text(f"INSERT INTO {quote(table.name)} ({', '.join(names)}) SELECT {', '.join(names)} "
-                    f"FROM json_to_recordset(CAST(:rows AS json)) AS src({spec}) "
-                    f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) DO NOTHING "
-                    f"RETURNING {', '.join(quote(c.name) for c in returning)}")
-        # raw SQL skips the column types: seal the encrypted columns (notifications.email) here
-        from ..models.types import EncryptedText
-        sealed = [name for name in rows[0] if isinstance(table.c[name].type, EncryptedText)]
-        if sealed:
-            seal = table.c[sealed[0]].type.process_bind_param
-            rows = [{**row, **{name: seal(row[name], dialect) for name in sealed}} for row in rows]
-        payload = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
-        return [tuple(r) for r in db.session.execute(stmt, {"rows": payload}).all()]
-    from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).on_conflict_do_nothing(index_elements=conflict).returning(*returning)
-    return [tuple(r) for r in db.session.execute(stmt, rows).all()]
-
-
-def _json_value(value):
-    """Dates as ISO text; moments as naive UTC, as ``UTCDateTime`` stores them."""
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 class Directory:
@@ -192,23 +154,171 @@ def _render(template: str, **context) -> tuple[str, str]:
 
 
 def sweep(today: date, *, batch: int | None = None) -> SweepResult:
-    """Record today's alerts for every running time limit due soon or past due."""
+    """Record today's alerts for every running time limit due soon or past due, and the
+    notifications they give, set-based (issue 18): one ``INSERT ... SELECT ... ON CONFLICT
+    DO NOTHING`` writes the alerts, one more writes every notification from the alerts just
+    written joined with the recipients' table. Who is told is still decided in Python, by the
+    ladder (:func:`recipients`), but once per distinct (level, agency, handler, kind, joint
+    letter, forwarding agency) and not once per alert; the words of the subjects once per
+    (level, step, due date). One transaction: a sweep that fails leaves nothing half-written,
+    and a rerun finds every alert recorded (``batch`` is kept for callers; unused)."""
     cfg = current_app.config
-    batch = batch or cfg["SWEEP_BATCH"]
     soon_until = get_calendar().add_working_days(today, cfg["ALERT_DUE_SOON_DAYS"])
     long_before = working_days_before(today, cfg["ALERT_LONG_OVERDUE_DAYS"])
-    directory = Directory()
     result = SweepResult()
-    after = (date.min, 0)
     started = time.time()
+    now = utcnow()
     with force_locale("vi"):
-        while rows := _running_batch(soon_until, after, batch, today, long_before):
-            after = (rows[-1].due_on, rows[-1].id)
-            result.scanned += len(rows)
-            _record(rows, today, long_before, directory, result)
-            db.session.commit()
+        written = _insert_alerts(today, soon_until, long_before, now)
+        result.scanned = result.alerts = len(written)
+        for _alert_id, level in written:
+            result.by_level[level] += 1
+        if written:
+            made = _insert_notifications([alert_id for alert_id, _level in written], today, now)
+            result.notifications = len(made)
+            enqueue_sending(sorted(nid for nid, status in made if status == "pending"))
+        db.session.commit()
     _remember_sweep(started, result)
     return result
+
+
+def _level_sql() -> str:
+    return ("CASE WHEN d.due_on <= :long_before THEN 'long_overdue' WHEN d.due_on < :today THEN 'overdue' "
+            "WHEN d.due_on = :today THEN 'due_today' ELSE 'due_soon' END")
+
+
+def _insert_alerts(today: date, soon_until: date, long_before: date, now: datetime) -> list[tuple[int, str]]:
+    """Every running limit due by ``soon_until`` whose alert of today's level is not recorded
+    yet gets it: one statement over the partial index of running limits (``completed_on IS
+    NULL`` written as a literal, so a generic plan still uses it). Returns (alert id, level)
+    of the alerts this transaction was first to write (the unique key decides a race)."""
+    from sqlalchemy import bindparam
+    level = _level_sql()
+    filer = ", ".join(f"'{step}'" for step in sorted(FILER_STEPS))  # constants of the workflow package
+    stmt = text(
+        "INSERT INTO alerts (case_id, deadline_id, step, due_on, level, created_at) "
+        f"SELECT d.case_id, d.id, d.step, d.due_on, {level}, :now FROM deadlines d "
+        f"WHERE d.completed_on IS NULL AND d.paused_on IS NULL AND d.step NOT IN ({filer}) "
+        "AND d.due_on <= :soon_until AND NOT EXISTS (SELECT 1 FROM alerts x WHERE x.deadline_id = d.id "
+        f"AND x.due_on = d.due_on AND x.level = {level}) "
+        "ON CONFLICT (deadline_id, due_on, level) DO NOTHING RETURNING id, level"
+    ).bindparams(bindparam("now", type_=Alert.__table__.c.created_at.type),
+                 bindparam("today", type_=Deadline.__table__.c.due_on.type),
+                 bindparam("soon_until", type_=Deadline.__table__.c.due_on.type),
+                 bindparam("long_before", type_=Deadline.__table__.c.due_on.type))
+    rows = db.session.execute(stmt, {"now": now, "today": today, "soon_until": soon_until,
+                                     "long_before": long_before}).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+#: the columns the sweep writes to ``notifications`` (kept in this one place: the outbox of
+#: issue 19 adds columns with defaults; a new required one goes here)
+NOTIFICATION_COLUMNS = ("alert_id", "case_id", "user_id", "email", "channel", "idempotency_key", "kind", "subject",
+                        "body", "status", "attempts", "data", "created_at")
+
+
+def _insert_notifications(alert_ids: list[int], today: date, now: datetime) -> list[tuple[int, str]]:
+    """The notifications of the alerts ``alert_ids`` (written in this transaction), in one
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``: each alert joined with the recipients'
+    table (``recipients`` decided per distinct case shape) and the subjects' table. Returns
+    (notification id, status)."""
+    from sqlalchemy import bindparam
+    dialect = db.engine.dialect
+    pg = dialect.name == "postgresql"
+    ids_param = json.dumps(alert_ids)
+    in_ids = "a.id = ANY(CAST(:ids AS integer[]))" if pg else "a.id IN (SELECT value FROM json_each(:ids))"
+    # the shapes of the cases alerted, and their due dates and steps
+    fwd = ("LEFT JOIN cases p ON p.id = c.parent_id AND c.link_type = 'forwarded_from'")
+    shapes = db.session.execute(text(
+        "SELECT DISTINCT a.level, c.agency_id, COALESCE(c.handler_id, 0), c.kind, c.is_mass, "
+        f"COALESCE(p.agency_id, 0) FROM alerts a JOIN cases c ON c.id = a.case_id {fwd} WHERE {in_ids}"),
+        {"ids": alert_ids if pg else ids_param}).all()
+    subjects_rows = db.session.execute(text(
+        f"SELECT DISTINCT a.level, a.step, a.due_on FROM alerts a WHERE {in_ids}"),
+        {"ids": alert_ids if pg else ids_param}).all()
+    directory = Directory()
+    seal = Notification.__table__.c.email.type.process_bind_param
+    sealed: dict[int, str | None] = {}
+    recipients_rows = []
+    for level, agency_id, handler_id, kind, is_mass, fwd_agency in shapes:
+        row = _Shape(id=0, kind=kind, is_mass=bool(is_mass), agency_id=agency_id, handler_id=handler_id or None)
+        for user_id, why in recipients(row, level, directory, {0: fwd_agency or None}).items():
+            user = directory.users[user_id]
+            if user_id not in sealed:
+                sealed[user_id] = seal(user.email, dialect) if user.email else None
+            recipients_rows.append({
+                "shape": f"{level}|{agency_id}|{handler_id or 0}|{kind}|{1 if is_mass else 0}|{fwd_agency or 0}",
+                "user_id": user_id, "why": why,
+                "status": "none" if not user.email else ("digest" if user.alert_digest else "pending"),
+                "email": sealed[user_id]})
+    if not recipients_rows:
+        return []
+    subjects = _Subjects()
+    calendar = get_calendar()
+    subject_rows = []
+    for level, step, due_on in subjects_rows:
+        due_on = due_on if isinstance(due_on, date) else date.fromisoformat(str(due_on))
+        head, tail = subjects.parts(level, step, due_on)
+        subject_rows.append({"level": level, "step": step, "due_on": due_on.isoformat(), "head": head, "tail": tail,
+                             "days": _days_apart(today, due_on, calendar)})
+    columns = ", ".join(NOTIFICATION_COLUMNS)
+    # each alerted case's shape as one key: the join with the recipients is then one hash join
+    # (joined on five columns, PostgreSQL misjudged the JSON rows and looped 12 million times)
+    shape = ("ac_level || '|' || c.agency_id || '|' || COALESCE(c.handler_id, 0) || '|' || c.kind || '|' || "
+             "CASE WHEN c.is_mass THEN 1 ELSE 0 END || '|' || COALESCE(p.agency_id, 0)").replace(
+                 "ac_level", "a.level")
+    ac = (f"SELECT a.id, a.case_id, a.level, a.step, a.due_on, {shape} AS shape, "
+          "substr(c.tracking_code, 1, 5) || '-' || substr(c.tracking_code, 6) AS code "
+          f"FROM alerts a JOIN cases c ON c.id = a.case_id {fwd} WHERE {in_ids}")
+    values = ("ac.id, ac.case_id, m.user_id, m.email, 'email', 'alert:' || ac.id || ':' || m.user_id, ac.level, "
+              "substr(s.head || ac.code || s.tail, 1, 300), '', m.status, 0, {data}, :now")
+    if pg:
+        # the recipients and the subjects as two JSON objects keyed by shape, looked up per
+        # alert (a join with them as rows was planned as a nested loop: 24 million comparisons)
+        sql = (f"INSERT INTO notifications ({columns}) WITH ac AS MATERIALIZED ({ac}), "
+               "r AS MATERIALIZED (SELECT CAST(:recipients_by_shape AS jsonb) AS who, "
+               "CAST(:subjects_by_key AS jsonb) AS subj) "
+               "SELECT ac.id, ac.case_id, m.user_id, m.email, 'email', 'alert:' || ac.id || ':' || m.user_id, "
+               "ac.level, substr((x.sj ->> 'head') || ac.code || (x.sj ->> 'tail'), 1, 300), '', m.status, 0, "
+               "json_build_object('why', m.why, 'due_on', ac.due_on, 'step', ac.step, "
+               "'days', CAST(x.sj ->> 'days' AS integer)), :now "
+               "FROM ac CROSS JOIN r "
+               "CROSS JOIN LATERAL (SELECT r.subj -> (ac.level || '|' || ac.step || '|' || ac.due_on) AS sj) AS x "
+               "CROSS JOIN LATERAL jsonb_to_recordset(r.who -> ac.shape) "
+               "AS m(user_id integer, why text, status text, email text) "
+               "ON CONFLICT (alert_id, user_id) DO NOTHING RETURNING id, status")
+    else:
+        data = "json_object('why', m.why, 'due_on', s.due_on, 'step', ac.step, 'days', s.days)"
+        m = "(SELECT " + ", ".join(f"json_extract(value, '$.{f}') AS {f}" for f in
+                                    ("shape", "user_id", "why", "status", "email")) + " FROM json_each(:recipients)) AS m"
+        subj = "(SELECT " + ", ".join(f"json_extract(value, '$.{f}') AS {f}" for f in
+                                       ("level", "step", "due_on", "head", "tail", "days")) + \
+            " FROM json_each(:subjects)) AS s"
+        sql = (f"INSERT INTO notifications ({columns}) SELECT {values.format(data=data)} FROM ({ac}) AS ac "
+               f"JOIN {m} ON m.shape = ac.shape JOIN {subj} ON s.level = ac.level AND s.step = ac.step "
+               "AND s.due_on = ac.due_on WHERE true ON CONFLICT (alert_id, user_id) DO NOTHING RETURNING id, status")
+    stmt = text(sql).bindparams(bindparam("now", type_=Notification.__table__.c.created_at.type))
+    by_shape: dict[str, list] = defaultdict(list)
+    for row in recipients_rows:
+        by_shape[row["shape"]].append({k: row[k] for k in ("user_id", "why", "status", "email")})
+    by_key = {f"{r['level']}|{r['step']}|{r['due_on']}": {"head": r["head"], "tail": r["tail"], "days": r["days"]}
+              for r in subject_rows}
+    params = {"ids": alert_ids if pg else ids_param, "now": now,
+              "recipients_by_shape": json.dumps(by_shape, ensure_ascii=False),
+              "subjects_by_key": json.dumps(by_key, ensure_ascii=False),
+              "recipients": json.dumps(recipients_rows, ensure_ascii=False),
+              "subjects": json.dumps(subject_rows, ensure_ascii=False)}
+    return [(r[0], r[1]) for r in db.session.execute(stmt, params).all()]
+
+
+@dataclass
+class _Shape:
+    """What :func:`recipients` reads of a case, for one distinct shape of alerted cases."""
+    id: int
+    kind: str
+    is_mass: bool
+    agency_id: int
+    handler_id: int | None
 
 
 def _sweep_key() -> str:
@@ -244,71 +354,6 @@ def last_sweep() -> dict | None:
     return {k.decode(): float(v) for k, v in raw.items()}
 
 
-def _running_batch(soon_until: date, after: tuple[date, int], batch: int, today: date, long_before: date):
-    """The next running limits due by ``soon_until`` whose alert for today's level is not
-    recorded yet, in (due date, id) order after ``after``: keyset paging over the partial
-    index of running deadlines. Skipping the limits already alerted in SQL makes a rerun
-    one statement (it used to fetch and re-offer every limit to ``ON CONFLICT``); the
-    unique key still decides when two sweeps race."""
-    level = case((Deadline.due_on <= long_before, "long_overdue"), (Deadline.due_on < today, "overdue"),
-                 (Deadline.due_on == today, "due_today"), else_="due_soon")
-    recorded = (db.select(Alert.id).where(Alert.deadline_id == Deadline.id, Alert.due_on == Deadline.due_on,
-                                          Alert.level == level).exists())
-    return db.session.execute(
-        db.select(Deadline.id, Deadline.due_on, Deadline.step, Case.id.label("case_id"), Case.kind,
-                  Case.is_mass, Case.agency_id, Case.handler_id, Case.parent_id, Case.link_type,
-                  Case.tracking_code, Case.title)
-        .join(Case, Case.id == Deadline.case_id)
-        .where(Deadline.completed_on.is_(None), Deadline.paused_on.is_(None),
-               Deadline.step.not_in(sorted(FILER_STEPS)),
-               Deadline.due_on <= soon_until, tuple_(Deadline.due_on, Deadline.id) > tuple_(*after), ~recorded)
-        .order_by(Deadline.due_on, Deadline.id).limit(batch)
-    ).all()
-
-
-def _record(rows, today: date, long_before: date, directory: Directory, result: SweepResult) -> None:
-    candidates = [{"deadline_id": r.id, "case_id": r.case_id, "step": r.step, "due_on": r.due_on,
-                   "level": level_for(r.due_on, today, long_before), "created_at": utcnow()} for r in rows]
-    inserted = _insert_ignore(Alert.__table__, candidates, ["deadline_id", "due_on", "level"],
-                              [Alert.__table__.c.id, Alert.__table__.c.deadline_id, Alert.__table__.c.level])
-    if not inserted:
-        return
-    by_deadline = {r.id: r for r in rows}
-    # forwarded cases: the forwarding agency watches too
-    parents = {r.case_id: r.parent_id for r in rows if r.link_type == "forwarded_from" and r.parent_id}
-    parent_agency = {}
-    if parents:
-        agency_of = dict(db.session.execute(db.select(Case.id, Case.agency_id)
-                                            .where(Case.id.in_(set(parents.values())))).all())
-        parent_agency = {case_id: agency_of.get(pid) for case_id, pid in parents.items()}
-    notes = []
-    subjects = _Subjects()
-    calendar = get_calendar()
-    for alert_id, deadline_id, level in inserted:
-        row = by_deadline[deadline_id]
-        result.alerts += 1
-        result.by_level[level] += 1
-        who = recipients(row, level, directory, parent_agency)
-        if not who:
-            continue
-        # the mail itself is rendered by the job that sends it (Jinja and gettext for every
-        # alert made the sweep 5x slower); the subject is what the application lists
-        subject = subjects(level, row.tracking_code, row.step, row.due_on)
-        data = {"due_on": row.due_on.isoformat(), "step": row.step, "days": _days_apart(today, row.due_on, calendar)}
-        for user_id, why in who.items():
-            user = directory.users[user_id]
-            status = "none" if not user.email else ("digest" if user.alert_digest else "pending")
-            notes.append({"alert_id": alert_id, "case_id": row.case_id, "user_id": user_id, "email": user.email,
-                          "channel": "email", "idempotency_key": f"alert:{alert_id}:{user_id}", "kind": level, "subject": subject, "body": "", "status": status, "attempts": 0,
-                          "data": {"why": why, **data}, "created_at": utcnow()})
-    if not notes:
-        return
-    made = _insert_ignore(Notification.__table__, notes, ["alert_id", "user_id"],
-                          [Notification.__table__.c.id, Notification.__table__.c.status])
-    result.notifications += len(made)
-    enqueue_sending(sorted(nid for nid, status in made if status == "pending"))
-
-
 class _Subjects:
     """The first line of ``mail/alert.txt`` without Jinja: the translated words are looked
     up once per sweep batch (callers are inside ``force_locale("vi")``).
@@ -322,11 +367,14 @@ class _Subjects:
         self.steps: dict[str, str] = {}
 
     def __call__(self, level: str, tracking_code: str, step: str, due_on: date) -> str:
+        head, tail = self.parts(level, step, due_on)
+        return f"{head}{format_code(tracking_code)}{tail}"[:300]
+
+    def parts(self, level: str, step: str, due_on: date) -> tuple[str, str]:
+        """The subject around the tracking code: ("[Level] ", ": step — due dd/mm/yyyy")."""
         if step not in self.steps:
             self.steps[step] = labels.step_label(step)
-        code = format_code(tracking_code)
-        return (f"[{self.what[level]}] {code}: {self.steps[step]} — "
-                f"{self.due % {'date': due_on.strftime('%d/%m/%Y')}}")[:300]
+        return f"[{self.what[level]}] ", f": {self.steps[step]} — {self.due % {'date': due_on.strftime('%d/%m/%Y')}}"
 
 
 def enqueue_sending(ids: list[int], session=None) -> None:

@@ -11,8 +11,7 @@ WHERE d.completed_on IS NULL AND d.paused_on IS NULL AND d.step NOT IN ('complai
 ORDER BY d.due_on, d.id
 """
 
-# the same alerts written set-based (informative: the sweep also writes notifications and
-# renders a mail per alert, which SQL alone does not)
+# the same alerts written set-based
 SWEEP_INSERT = """
 INSERT INTO alerts (case_id, deadline_id, step, due_on, level, created_at)
 SELECT d.case_id, d.id, d.step, d.due_on,
@@ -21,6 +20,35 @@ SELECT d.case_id, d.id, d.step, d.due_on,
 FROM deadlines d
 WHERE d.completed_on IS NULL AND d.paused_on IS NULL AND d.step NOT IN ('complaint2-filing')
   AND d.due_on <= :soon_until
+ON CONFLICT DO NOTHING
+"""
+
+# who the application told, per shape of alerted case (made from the application's own first
+# sweep, so that the reference writes the same notifications): the ladder decided by the
+# application, the writing left to SQL
+RECIPIENTS_TABLE = """
+CREATE TABLE bench_recipients AS
+SELECT DISTINCT a.level, c.agency_id, COALESCE(c.handler_id, 0) AS handler_id, c.kind, c.is_mass,
+       COALESCE(p.agency_id, 0) AS fwd_agency, n.user_id, n.data->>'why' AS why, n.status, n.email
+FROM notifications n JOIN alerts a ON a.id = n.alert_id JOIN cases c ON c.id = a.case_id
+LEFT JOIN cases p ON p.id = c.parent_id AND c.link_type = 'forwarded_from'
+"""
+
+# the same alerts AND notifications written set-based, in one statement
+SWEEP_INSERT_ALL = """
+WITH a AS (
+""" + SWEEP_INSERT.strip() + """
+  RETURNING id, case_id, step, due_on, level
+)
+INSERT INTO notifications (alert_id, case_id, user_id, email, channel, idempotency_key, kind, subject, body, status,
+                           attempts, data, created_at)
+SELECT a.id, a.case_id, r.user_id, r.email, 'email', 'alert:' || a.id || ':' || r.user_id, a.level,
+       '[' || a.level || '] ' || c.tracking_code || ': ' || a.step || ' — ' || to_char(a.due_on, 'DD/MM/YYYY'), '',
+       r.status, 0, json_build_object('why', r.why, 'due_on', a.due_on, 'step', a.step, 'days', 0), now()
+FROM a JOIN cases c ON c.id = a.case_id
+LEFT JOIN cases p ON p.id = c.parent_id AND c.link_type = 'forwarded_from'
+JOIN bench_recipients r ON r.level = a.level AND r.agency_id = c.agency_id AND r.handler_id = COALESCE(c.handler_id, 0)
+     AND r.kind = c.kind AND r.is_mass = c.is_mass AND r.fwd_agency = COALESCE(p.agency_id, 0)
 ON CONFLICT DO NOTHING
 """
 
