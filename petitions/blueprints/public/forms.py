@@ -50,6 +50,35 @@ class ReferenceSelect(Select):
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{first}{options}</select>")
 
 
+class LocaleCachedSelect(Select):
+    """A short list of translated choices (kinds, statuses, orders): its ``<option>``s rendered
+    once per process, language and list, the chosen one marked. Output identical to WTForms'."""
+
+    def __call__(self, field, **kwargs):
+        from flask import current_app
+        from flask_babel import get_locale
+        from markupsafe import escape
+        choices = [(value, str(label)) for value, label in field.choices or []]
+        key = (str(get_locale()), field.name, tuple(choices))
+        cache = current_app.extensions.setdefault("petitions_option_html", {})
+        html = cache.get(key)
+        if html is None:
+            if len(cache) > 200:  # a few lists a language: never more unless the lists change
+                cache.clear()
+            html = cache[key] = "".join(self.render_option(SimpleNamespace(value=v, label=l, selected=False,
+                                                                           render_kw=None)) for v, l in choices)
+        selected = field.data if field.data is not None else None
+        if selected is not None and any(v == selected for v, _l in choices):
+            tag = f'<option value="{escape(selected)}">'
+            html = html.replace(tag, f'<option selected value="{escape(selected)}">', 1)
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for k in dir(flags):
+            if k in self.validation_attrs and k not in kwargs:
+                kwargs[k] = getattr(flags, k)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{html}</select>")
+
+
 class Optional:
     """Skip the other checks when the field is empty, judged from its data (WTForms'
     own ``Optional`` reads the raw form input, which a JSON body does not have)."""

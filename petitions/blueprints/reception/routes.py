@@ -28,7 +28,7 @@ from ...services.verification import load_filers, shown_text
 from ...web import local_today
 from ...workflow.engine import FieldError
 from ...workflow.states import Channel, Kind, Role
-from ..public.forms import ReferenceSelect, checked_files, take_signer_lists, to_submission
+from ..public.forms import LocaleCachedSelect, ReferenceSelect, checked_files, take_signer_lists, to_submission
 from ..public.status import receipt_data
 from . import bp
 from .forms import DeskForm, FilterForm, RevealForm
@@ -82,6 +82,7 @@ def _filter_form() -> tuple[FilterForm, CaseFilter]:
     form.status.choices = [("", _("All statuses"))] + [(k, str(v)) for k, v in labels.STATUS.items()]
     form.commune.choices = [("", _("All communes"))] + commune_choices()
     form.commune.widget = ReferenceSelect("communes")  # the options rendered once per process
+    form.kind.widget = form.status.widget = form.sort.widget = LocaleCachedSelect()
     form.validate()
     f = CaseFilter(kind=form.kind.data or None, status=form.status.data or None,
                    commune=form.commune.data or None, date_from=form.date_from.data,
@@ -101,10 +102,11 @@ def queue():
     form, f = _filter_form()
     page = max(request.args.get("page", 1, type=ascii_int), 1)
     size = current_app.config["PAGE_SIZE"]
-    rows, total = queue_page(current_user, f, page, size)
+    user = current_user._get_current_object()  # not the proxy, 50 times over
+    rows, total = queue_page(user, f, page, size)
     # a denouncer's name typed into the title is blacked out for who may not see the identity
-    load_filers([row[0] for row in rows], current_user)
-    titles = {row[0].id: shown_text(row[0].title, row[0], current_user) for row in rows}
+    load_filers([row[0] for row in rows], user)
+    titles = {row[0].id: shown_text(row[0].title, row[0], user) for row in rows}
     pages = max((total + size - 1) // size, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     from .urgings import open_urgings_for
