@@ -28,7 +28,7 @@ from .collation import agency_order, vi_key
 from ..jobs import enqueue_after_commit
 from ..models import (AdminUnit, Agency, AuditLog, Case, Commitment, Conclusion, Dialogue, Notification,
                       ReceptionSession, ReceptionVisit, User, UserRole)
-from ..permissions import can_monitor_province
+from ..permissions import allowed
 from ..workflow.states import PUBLIC_KINDS, Channel, Kind, Role
 from .alerts import SEND_JOB, _render
 from .calendar import get_calendar
@@ -91,19 +91,15 @@ def officers_of(agency_id: int) -> list[User]:
 
 
 def can_see_engagement(user: User, agency_id: int) -> bool:
-    """An agency's sessions and dialogues: its officers, the heads of the agencies above
-    it (as for cases), and the provincial inspectorate and administrators."""
-    if can_monitor_province(user) or user.agency_id == agency_id:
-        return True
-    if user.has_role(Role.HEAD):
-        from .reports import agency_tree
-        return agency_id in agency_tree(user.agency_id)
-    return False
+    """An agency's sessions and dialogues: its reception officers and handlers, the heads of
+    the agencies above it (as for cases), and the provincial inspectorate and administrators.
+    The permission table (``engage.view``) is the one source; this names it for services."""
+    return allowed(user, "engage.view", agency_id)
 
 
 def can_record_engagement(user: User, agency_id: int) -> bool:
     """Only the agency's own reception officers and heads record its sessions and dialogues."""
-    return user.agency_id == agency_id and user.has_role(Role.RECEPTION, Role.HEAD)
+    return allowed(user, "engage.record", agency_id)
 
 
 def _is_head_of(user: User | None, agency_id: int) -> bool:

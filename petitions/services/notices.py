@@ -134,6 +134,16 @@ def record_choice(party: Party, channel: str, *, consent: bool) -> None:
     party.notify_channel = channel
 
 
+def _mail_title(case: Case) -> str | None:
+    """The letter's title as a mail to its filer quotes it: the filer's own identity blacked
+    out whatever the kind. A mail crosses other servers and may be read by others, and a
+    letter registered as a complaint can turn out to denounce someone (split later)."""
+    if not case.title:
+        return case.title
+    from .verification import redact
+    return redact(case.title, case, [])[0]
+
+
 def _link() -> str:
     return current_app.config["BASE_URL"].rstrip("/") + "/track"
 
@@ -172,7 +182,7 @@ def notify_receipt(case: Case, *, fresh: bool = False) -> None:
         return
     running = case.running_deadline
     with force_locale("vi"):
-        subject, body = _render("mail/receipt.txt", code=format_code(case.tracking_code), title=case.title,
+        subject, body = _render("mail/receipt.txt", code=format_code(case.tracking_code), title=_mail_title(case),
                                 agency=case.agency.name, received_on=case.received_on,
                                 due_on=running.due_on if running is not None else None,
                                 link=f"{_link()}?code={case.tracking_code}")
@@ -180,7 +190,6 @@ def notify_receipt(case: Case, *, fresh: bool = False) -> None:
         values = {"event": "receive", "code": format_code(case.tracking_code),
                   "status": str(labels.label(labels.STATUS, case.status)),
                   "date": case.received_on.strftime("%d/%m/%Y")}
-    # a receipt's own subject and body keep the title for the filer's own mail, as before
     _write(case, how, f"case:{case.id}:receipt", subject=subject, body=body, values=values,
            template=template, zalo_template="ZALO_TEMPLATE_RECEIPT", fresh=fresh)
 
@@ -192,7 +201,7 @@ def notify_case_update(case: Case, event: str, acted_on: date, event_id: int | N
         return
     with force_locale("vi"):
         status = str(labels.label(labels.STATUS, case.status))
-        subject, body = _render("mail/case_update.txt", code=format_code(case.tracking_code), title=case.title,
+        subject, body = _render("mail/case_update.txt", code=format_code(case.tracking_code), title=_mail_title(case),
                                 status=status, event=event, on=acted_on, agency=case.agency.name,
                                 link=f"{_link()}?code={case.tracking_code}")
         template = _("Letter %(code)s: %(status)s (%(date)s). Follow it at %(link)s")
