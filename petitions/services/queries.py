@@ -71,17 +71,37 @@ def page_of_cases(user, f: CaseFilter, page: int, size: int):
     return rows, total
 
 
-def queue_page(user, f: CaseFilter, page: int, size: int, *, unread_of=None):
-    """The officers' work queue (issue 18): the page in ONE statement, each row (case,
-    next due date, the petitioner's name), the case's commune and agency joined in, its long
-    texts (content, search text) left unread; the petitioner's name is one column (one
-    decryption a row) instead of every party with all five sealed identity fields; plus the
-    count. The officer API keeps :func:`page_of_cases`. With ``unread_of`` (a user), returns
-    (rows, total, unread notifications of that user), the two counts in one statement."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import defer, joinedload
+class QueueRow:
+    """One row of the officers' work queue as plain values (no ORM object): the columns the
+    page prints, and those the permission checks read (``can_view_identity``: kind,
+    confidential, agency, handler). ``identity_is_confidential`` is the model's own rule."""
 
-    from ..models import Party
+    __slots__ = ("id", "tracking_code", "received_on", "kind", "is_mass", "title", "agency_id", "handler_id",
+                 "confidential", "is_anonymous", "status", "next_due", "agency_name", "commune_name",
+                 "petitioner_name")
+
+    def __init__(self, values):
+        for name, value in zip(self.__slots__, values):
+            setattr(self, name, value)
+
+    identity_is_confidential = Case.identity_is_confidential
+
+    @property
+    def pseudonym(self) -> str:
+        return Case.pseudonym.fget(self)
+
+
+def queue_page(user, f: CaseFilter, page: int, size: int, *, unread_of=None):
+    """The officers' work queue (issue 18): the page in ONE statement of plain columns
+    (:class:`QueueRow`, no ORM objects: the case's commune and agency names joined in, its
+    long texts never read, the petitioner's name one decrypted column), plus the count.
+    With ``unread_of`` (a user), the count and that user's unread notifications in one
+    statement. Returns (rows, total) or (rows, total, unread). The officer API keeps
+    :func:`page_of_cases`."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import aliased
+
+    from ..models import Agency, Party
     base = case_list_query(user, f, with_options=False)
     count = db.select(func.count()).select_from(base.order_by(None).subquery())
     if unread_of is None:
@@ -93,8 +113,11 @@ def queue_page(user, f: CaseFilter, page: int, size: int, *, unread_of=None):
         total, unread = db.session.execute(db.select(count.scalar_subquery(), unread.scalar_subquery())).one()
     petitioner = (select(Party.full_name).where(Party.case_id == Case.id, Party.role == "petitioner")
                   .order_by(Party.position).limit(1).correlate(Case).scalar_subquery())
-    query = (base.add_columns(petitioner.label("petitioner_name"))
-             .options(defer(Case.content), defer(Case.search_text), joinedload(Case.commune),
-                      joinedload(Case.agency)))
-    rows = db.session.execute(ordered(query, f).limit(size).offset((page - 1) * size)).all()
+    agency, commune = aliased(Agency), aliased(AdminUnit)
+    query = (base.with_only_columns(
+        Case.id, Case.tracking_code, Case.received_on, Case.kind, Case.is_mass, Case.title, Case.agency_id,
+        Case.handler_id, Case.confidential, Case.is_anonymous, Case.status, next_due_column(), agency.name,
+        commune.name, petitioner.label("petitioner_name"), maintain_column_froms=True)
+        .join(agency, agency.id == Case.agency_id).outerjoin(commune, commune.id == Case.commune_id))
+    rows = [QueueRow(r) for r in db.session.execute(ordered(query, f).limit(size).offset((page - 1) * size))]
     return (rows, total) if unread_of is None else (rows, total, unread or 0)
