@@ -8,7 +8,8 @@ Rotating a key, step by step (nothing stops; old and new keys both read meanwhil
    passages of pseudonymised copies) with the new key, in batches, and
    recomputes every ID number's blind index (so a new ``IDENTITY_INDEX_KEY`` is taken
    into account in the same pass);
-   and every sealed file (attachments, pseudonymised copies: services/sealed.py);
+   and every sealed file (attachments, pseudonymised copies, issued documents and templates,
+   exports: services/sealed.py);
 4. ``flask identity check`` must say 0 rows and 0 files under older keys and 0 failures;
 5. remove the old key from ``IDENTITY_KEYS`` and restart.
 """
@@ -168,7 +169,7 @@ def rotate_cmd(batch: int):
 
 def _files_line(r: "sealed.ResealResult", verb: str) -> str:
     line = (f"{r.files} files: {r.rotated} {verb}, {r.sealed} plain files sealed, {r.current} already current, "
-            f"{len(r.failures)} do not open")
+            f"{len(r.failures)} do not open ({r.by_kind})")
     if r.failures:
         line += "\nnot opening: " + ", ".join(r.failures[:50])
     return line
@@ -189,21 +190,23 @@ def check_cmd(batch: int):
                    + " — run flask identity rotate")
     files = sealed.reseal_all(dry_run=True)
     click.echo(f"{files.files} files: {len(files.failures)} do not open, {files.rotated} under older keys, "
-               f"{files.sealed} not sealed, {files.loose_modes} readable by others")
+               f"{files.sealed} not sealed, {files.loose_modes} readable by others ({files.by_kind})")
     if files.failures:
         click.echo("not opening: " + ", ".join(files.failures[:50]))
     if not r.ok or not files.ok:
         raise SystemExit(1)
 
 
-attachments_cli = click.Group("attachments", help="Attachment files sealed at rest: seal, check.")
+attachments_cli = click.Group("attachments", help="Files sealed at rest (attachments, pseudonymised copies, "
+                                                 "issued documents and templates, exports): seal.")
 
 
 @attachments_cli.command("seal")
 @click.option("--dry-run", is_flag=True, help="Count only; change nothing.")
 @with_appcontext
 def seal_cmd(dry_run: bool):
-    """Seal the files stored before sealing (and bring every file to the first key, mode 0600).
+    """Seal the files stored before sealing: attachments, pseudonymised copies, issued documents
+    (DOCX, PDF), uploaded templates and exports (and bring every file to the first key, mode 0600).
     Idempotent: a second run finds every file current."""
     r = sealed.reseal_all(dry_run=dry_run)
     click.echo(("(dry run) " if dry_run else "") + _files_line(r, "re-sealed with the first key")

@@ -130,14 +130,14 @@ def test_path2_documents_for_the_accused_black_out_the_name_typed_without_accent
                                   signer_name="Trần Văn Chủ Tịch")
         db.session.commit()
         assert doc.variant == "pseudonymised"
-        data = docs.document_path(doc.docx_name).read_bytes()
+        data = docs.read_document(doc.docx_name)
         words = "\n".join(p.text for p in Document(io.BytesIO(data)).paragraphs)
         assert case_of(code).pseudonym in words
         from petitions.services.documents.render import docx_text
         assert leaks(docx_text(data)) == [], leaks(docx_text(data))
         assert docs.make_pdf(doc), doc.pdf_error
         db.session.commit()
-        pdf = docs.document_path(doc.pdf_name).read_bytes()
+        pdf = docs.read_document(doc.pdf_name)
         reader = PdfReader(io.BytesIO(pdf))
         text = "\n".join(p.extract_text() for p in reader.pages)
         assert doc.symbol in text and leaks(text) == []

@@ -84,7 +84,7 @@ def _issue(code, event_name, kind, recipient="filer", text=None, user="chutich")
 
 
 def _bytes(doc: IssuedDocument, pdf=False) -> bytes:
-    return docs.document_path(doc.pdf_name if pdf else doc.docx_name).read_bytes()
+    return docs.read_document(doc.pdf_name if pdf else doc.docx_name)
 
 
 def _words(data: bytes) -> str:
@@ -350,6 +350,7 @@ def test_reissue_makes_a_new_version_and_keeps_the_old_file(client, app, officer
         _act(code, "accept", "2026-01-06")
         first = _issue(code, "accept", "acceptance_notice")
         old_path, old_hash = docs.document_path(first.docx_name), first.docx_sha256
+        old_raw = old_path.read_bytes()
         _case(code).title = "Đơn khiếu nại về bồi thường đất (đã sửa)"
         db.session.commit()
         second = docs.reissue_document(first, user=_user("chutich"), today=date(2026, 3, 1),
@@ -358,11 +359,12 @@ def test_reissue_makes_a_new_version_and_keeps_the_old_file(client, app, officer
         assert (second.number, second.symbol, second.version, second.supersedes_id) == \
             (first.number, first.symbol, 2, first.id)
         assert second.docx_name != first.docx_name
-        assert hashlib.sha256(old_path.read_bytes()).hexdigest() == old_hash  # untouched
+        assert old_path.read_bytes() == old_raw  # untouched
+        assert hashlib.sha256(docs.read_document(first.docx_name)).hexdigest() == old_hash
         words = _words(_bytes(second))
         assert "(đã sửa)" in words and "KT. CHỦ TỊCH" in words and "PHÓ CHỦ TỊCH" in words
         assert ISSUED_WORDS in words  # the document keeps its date
-        assert "(đã sửa)" not in _words(old_path.read_bytes())
+        assert "(đã sửa)" not in _words(docs.read_document(first.docx_name))
         with pytest.raises(RuntimeError):
             db.session.delete(first)
             db.session.flush()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import stat
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from openpyxl import load_workbook
 
 from petitions.extensions import db
 from petitions.models import Agency, ExportJob
-from petitions.services import exports
+from petitions.services import crypto, exports
+from petitions.services.sealed import MAGIC
 from petitions.services.reports import FIGURES, Scope, agency_tree, cases_for, target4, target4_by_agency
 
 from .conftest import PASSWORD, valid_letter
@@ -265,6 +267,9 @@ def test_large_list_is_built_by_the_worker_and_only_its_owner_downloads_it(clien
         assert (job.status, job.progress, job.rows) == ("done", 100, 5), job.error
         stored = Path(app.config["UPLOAD_FOLDER"]) / "exports" / job.stored_name
         assert stored.is_file() and "letters_received" not in job.stored_name
+        # sealed at rest with the identity keys, 0600 (issue 14): not the workbook's zip
+        raw = stored.read_bytes()
+        assert raw.startswith(MAGIC) and b"PK\x03\x04" not in raw and stat.S_IMODE(stored.stat().st_mode) == 0o600
     ready = client.get(job_url)
     assert "Refresh" not in ready.headers and f"/exports/{export_id}/download".encode() in ready.data
     download = client.get(f"/exports/{export_id}/download")
@@ -292,8 +297,44 @@ def test_the_worker_claims_an_export_once(client, app, agencies, province, monke
         assert exports.build_export(export_id) == "done"
         assert exports.build_export(export_id) == "skipped"
         job = db.session.get(ExportJob, export_id)
-        text = (Path(app.config["UPLOAD_FOLDER"]) / "exports" / job.stored_name).read_text(encoding="utf-8-sig")
+        text = exports.read_export(job).decode("utf-8-sig")
+        stored = exports.export_path(job)
     assert len(text.strip().splitlines()) == 1 + 5
+    raw = stored.read_bytes()
+    assert raw.startswith(MAGIC) and stat.S_IMODE(stored.stat().st_mode) == 0o600
+    first_code = text.splitlines()[1].split(",")[0]
+    assert first_code and first_code.encode() not in raw and text.splitlines()[0].encode() not in raw
+    download = client.get(f"/exports/{export_id}/download")
+    assert download.status_code == 200 and download.data.decode("utf-8-sig") == text
+
+
+def test_an_export_stored_before_sealing_is_sealed_by_the_cli_and_rotates(client, app, agencies, province,
+                                                                           monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_SYNC_ROWS", 0)
+    client.login("thanhtra")
+    r = client.submit(f"/exports/cases.csv?figure=cases_total&{Q3_ARGS}", {})
+    export_id = int(r.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        assert exports.build_export(export_id) == "done"
+        job = db.session.get(ExportJob, export_id)
+        plain, stored = exports.read_export(job), exports.export_path(job)
+    stored.write_bytes(plain)  # as the code before issue 14 left it: plain, 0644
+    stored.chmod(0o644)
+    assert client.get(f"/exports/{export_id}/download").data == plain  # still reads meanwhile
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["attachments", "seal"])
+    assert out.exit_code == 0 and "1 plain files sealed" in out.output and "1 exports" in out.output, out.output
+    assert stored.read_bytes().startswith(MAGIC) and stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert client.get(f"/exports/{export_id}/download").data == plain
+    original, new = app.config["IDENTITY_KEYS"], crypto.new_key()
+    try:
+        app.config["IDENTITY_KEYS"] = f"{new},{original}"
+        rotated = runner.invoke(args=["identity", "rotate"])
+        assert rotated.exit_code == 0 and "re-sealed with the first key" in rotated.output, rotated.output
+        app.config["IDENTITY_KEYS"] = new  # the old key gone: the export still downloads
+        assert client.get(f"/exports/{export_id}/download").data == plain
+    finally:
+        app.config["IDENTITY_KEYS"] = original
 
 
 def test_no_background_export_is_promised_while_redis_is_down(client, app, agencies, province, monkeypatch):

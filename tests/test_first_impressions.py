@@ -218,13 +218,13 @@ def test_documents_use_what_the_data_knows(client, app, agencies, make_officer):
     assert r.status_code == 302
     with app.app_context():
         doc = db.session.scalar(db.select(IssuedDocument))
-        text = docx_text(docs.document_path(doc.docx_name).read_bytes())
+        text = docx_text(docs.read_document(doc.docx_name))
         doc_id = doc.id
         unsigned = docs.issue_document("receipt", case=_case(code), event=db.session.get(type(event), receive_id),
                                        recipient="filer", user=db.session.scalar(db.select(User).where(
                                            User.username == "tiepdan")), today=date(2026, 8, 4), signer_name="")
         db.session.commit()
-        receipt_text = docx_text(docs.document_path(unsigned.docx_name).read_bytes())
+        receipt_text = docx_text(docs.read_document(unsigned.docx_name))
     assert "Kính gửi: Ông Nguyễn Văn An" in text and "Ông/Bà" not in text
     assert "Ủy ban nhân dân phường" in text or "Ủy ban nhân dân xã" in text
     assert "(Ký, ghi rõ" not in text and "Phạm Văn Chủ" in text  # the name is known: no instruction

@@ -720,9 +720,9 @@ def test_denouncer_identity_never_reaches_a_role_that_may_not_see_it(client, app
             doc = db.session.get(IssuedDocument, doc_id)
             if doc.variant != "pseudonymised":
                 continue
-            look("document " + key.split("/")[1], key, docx_text(docs.document_path(doc.docx_name).read_bytes()))
+            look("document " + key.split("/")[1], key, docx_text(docs.read_document(doc.docx_name)))
             if doc.pdf_name:
-                data = docs.document_path(doc.pdf_name).read_bytes()
+                data = docs.read_document(doc.pdf_name)
                 look("document " + key.split("/")[1], key + " pdf", data.decode("latin-1") + " ".join(
                     p.extract_text() for p in PdfReader(io.BytesIO(data)).pages))
     # the administrator's look-up of a filer: refused without the request's reference, then

@@ -448,11 +448,25 @@ def load_session_user(user_id: str) -> User | None:
     ident, generation = strict_int(ident, minimum=1, maximum=2**31 - 1), strict_int(generation, minimum=0)
     if ident is None or generation is None:
         return None
-    user = db.session.get(User, ident)
-    if user is None or not user.active or (user.session_generation or 0) != generation:
-        return None
     from flask import has_request_context, session
-    if has_request_context() and not server_session_alive(session.get("sid"), user.id):
+    from sqlalchemy.orm import joinedload
+    query = db.select(User).where(User.id == ident).options(joinedload(User.role_rows))
+    if has_request_context():
+        # the server-side session read in the same statement as the officer and the roles
+        # (issue 18: one round trip a page instead of three)
+        token = session.get("sid")
+        if not token or not isinstance(token, str):
+            return None  # signed out on the server: the cookie alone opens nothing
+        alive = (db.select(UserSession.id).where(UserSession.id == _session_hash(token),
+                                                 UserSession.user_id == User.id).exists())
+        query = query.add_columns(alive)
+    row = db.session.execute(query).unique().first()
+    if row is None:
+        return None
+    user = row[0]
+    if not user.active or (user.session_generation or 0) != generation:
+        return None
+    if len(row) > 1 and not row[1]:
         return None  # signed out on the server: the cookie alone opens nothing
     return user
 

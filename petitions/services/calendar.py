@@ -35,7 +35,8 @@ def get_calendar() -> WorkingCalendar:
             for day in calendar_decisions.UNENACTED:
                 overrides.setdefault(day.day, DayOverride(day.day, "working_day", day.note))
         return WorkingCalendar(overrides.values())
-    return _cached("_petitions_calendar", build)
+    # the setting is part of the key: changing it (in the config, or a test) needs no restart
+    return _cached(f"_petitions_calendar:{follows_unenacted()}", build)
 
 
 def load_calendar_decisions() -> int:

@@ -4,7 +4,9 @@ parameters every monitoring page shares.
 The figures always come from :mod:`petitions.services.reports` (``target4``,
 ``target4_by_agency``, ``cases_for``): nothing here counts anything itself. Exports
 never hold personal data: no names, ID numbers, phones, addresses, nor the citizen's
-own words (subject, content, the person denounced), which may name people.
+own words (subject, content, the person denounced), which may name people. A background
+export's file is sealed at rest all the same, like every file under ``UPLOAD_FOLDER``
+(tracking codes and dates tie a line to a filer): :func:`read_export` opens it.
 
 Report parameters (the query string of every report URL; :func:`parse_report_args`)
 -----------------------------------------------------------------------------------
@@ -69,6 +71,7 @@ from ..permissions import can_monitor_province, report_agency_ids
 from ..workflow.periods import KINDS as PERIOD_KINDS
 from ..workflow.periods import Period, custom, period_of, reporting_period
 from ..workflow.states import Role
+from . import sealed
 from .codes import format_code
 from .collation import vi_key
 from .reports import (CASE_FIGURES, FIGURES, LETTER_FIGURES, RESOLUTION_STEPS, TARGET_KINDS, Report, Scope,
@@ -770,8 +773,11 @@ def sync_limit() -> int:
 # -- background exports ------------------------------------------------------------------
 
 
+FOLDER = "exports"
+
+
 def export_folder() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]) / "exports"
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / FOLDER
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -796,8 +802,9 @@ def describe(job: ExportJob) -> dict:
 
 
 def build_export(export_id: int) -> str:
-    """The job: claim the export (a second worker finds nothing to do), write the file
-    under a random name, committing the progress after each chunk."""
+    """The job: claim the export (a second worker finds nothing to do), build the file in
+    memory, committing the progress after each chunk, and store it sealed (mode 0600, the
+    identity keys: services/sealed.py) under a random name."""
     claimed = db.session.execute(update(ExportJob).where(ExportJob.id == export_id, ExportJob.status == "queued")
                                  .values(status="running", progress=0)).rowcount
     db.session.commit()
@@ -816,11 +823,15 @@ def build_export(export_id: int) -> str:
     try:
         with force_locale("vi"):
             rows = case_rows(figure, params.scope, progress)
+            out = io.BytesIO()
             if fmt == "csv":
-                with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-                    n = write_case_csv(fh, rows)
+                text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+                n = write_case_csv(text, rows)
+                text.flush()
+                text.detach()
             else:
-                n = write_case_workbook(str(path), rows, list_title(params, figure))
+                n = write_case_workbook(out, rows, list_title(params, figure))
+        sealed.write(path, out.getvalue())
     except Exception as error:  # noqa: BLE001 - recorded on the export, shown to the officer
         log.exception("export %s failed", export_id)
         db.session.rollback()
@@ -835,7 +846,20 @@ def build_export(export_id: int) -> str:
 
 
 def export_path(job: ExportJob) -> Path | None:
+    """Where a finished export's file is (sealed: read it with :func:`read_export`)."""
     if job.status != "done" or not job.stored_name:
         return None
     path = export_folder() / job.stored_name
     return path if path.is_file() else None
+
+
+def read_export(job: ExportJob) -> bytes | None:
+    """A finished export's own bytes, unsealed (None when unfinished or gone): every reader
+    goes through here."""
+    path = export_path(job)
+    if path is None:
+        return None
+    try:
+        return sealed.read(path)
+    except FileNotFoundError:
+        return None

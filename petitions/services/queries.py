@@ -71,22 +71,30 @@ def page_of_cases(user, f: CaseFilter, page: int, size: int):
     return rows, total
 
 
-def queue_page(user, f: CaseFilter, page: int, size: int):
+def queue_page(user, f: CaseFilter, page: int, size: int, *, unread_of=None):
     """The officers' work queue (issue 18): the page in ONE statement, each row (case,
     next due date, the petitioner's name), the case's commune and agency joined in, its long
     texts (content, search text) left unread; the petitioner's name is one column (one
     decryption a row) instead of every party with all five sealed identity fields; plus the
-    count. The officer API keeps :func:`page_of_cases`."""
+    count. The officer API keeps :func:`page_of_cases`. With ``unread_of`` (a user), returns
+    (rows, total, unread notifications of that user), the two counts in one statement."""
     from sqlalchemy import select
     from sqlalchemy.orm import defer, joinedload
 
     from ..models import Party
     base = case_list_query(user, f, with_options=False)
-    total = db.session.scalar(db.select(func.count()).select_from(base.order_by(None).subquery()))
+    count = db.select(func.count()).select_from(base.order_by(None).subquery())
+    if unread_of is None:
+        total = db.session.scalar(count)
+    else:  # the officer's unread notifications counted in the same round trip (base.html's badge)
+        from ..models import Notification
+        unread = (db.select(func.count()).select_from(Notification)
+                  .where(Notification.user_id == unread_of.id, Notification.read_at.is_(None)))
+        total, unread = db.session.execute(db.select(count.scalar_subquery(), unread.scalar_subquery())).one()
     petitioner = (select(Party.full_name).where(Party.case_id == Case.id, Party.role == "petitioner")
                   .order_by(Party.position).limit(1).correlate(Case).scalar_subquery())
     query = (base.add_columns(petitioner.label("petitioner_name"))
              .options(defer(Case.content), defer(Case.search_text), joinedload(Case.commune),
                       joinedload(Case.agency)))
     rows = db.session.execute(ordered(query, f).limit(size).offset((page - 1) * size)).all()
-    return rows, total
+    return (rows, total) if unread_of is None else (rows, total, unread or 0)

@@ -1,4 +1,7 @@
-"""Files sealed at rest: citizens' attachments and the pseudonymised copies made from them.
+"""Files sealed at rest: citizens' attachments, the pseudonymised copies made from them, the
+official documents generated from a case (DOCX and PDF, and the administrators' templates
+beside them) and the background exports: every file the application keeps under
+``UPLOAD_FOLDER``.
 
 A sealed file is ``MAGIC`` followed by a Fernet token of the file's bytes, made with the
 identity keys (``IDENTITY_KEYS``, services/crypto.py): the first key seals, every key opens,
@@ -85,6 +88,11 @@ class ResealResult:
     current: int = 0       # already under the first key
     failures: list[str] = field(default_factory=list)  # do not open with the configured keys
     loose_modes: int = 0   # were readable by others: now 0600
+    kinds: dict[str, int] = field(default_factory=dict)  # files walked, by kind (attachments, documents...)
+
+    @property
+    def by_kind(self) -> str:
+        return ", ".join(f"{n} {kind}" for kind, n in self.kinds.items() if n) or "none"
 
     @property
     def ok(self) -> bool:
@@ -127,33 +135,49 @@ def reseal(path: Path, result: ResealResult, *, dry_run: bool = False, app=None)
         write_raw(path, MAGIC + rotated, replace=True)
 
 
-def stored_files(batch: int = 1000):
-    """The path of every sealed kind of file a row points to: the attachments and the
-    pseudonymised copies, by id (files of other installations or tests sharing the folder,
-    and files already deleted at the end of the retention period, are not ours to touch)."""
+def stored_kinds():
+    """Each kind of sealed file: (label, model, the columns naming its files, its folder)."""
     from flask import current_app
 
-    from ..extensions import db
-    from ..models import Attachment, PseudonymisedCopy
+    from ..models import Attachment, DocumentTemplate, ExportJob, IssuedDocument, PseudonymisedCopy
+    from .documents import FOLDER as DOCUMENT_FOLDER
+    from .exports import FOLDER as EXPORT_FOLDER
     from .verification import COPY_FOLDER
     root = Path(current_app.config["UPLOAD_FOLDER"])
-    for model, folder in ((Attachment, root), (PseudonymisedCopy, root / COPY_FOLDER)):
+    return (("attachments", Attachment, ("stored_name",), root),
+            ("copies", PseudonymisedCopy, ("stored_name",), root / COPY_FOLDER),
+            ("documents", IssuedDocument, ("docx_name", "pdf_name"), root / DOCUMENT_FOLDER),
+            ("templates", DocumentTemplate, ("stored_name",), root / DOCUMENT_FOLDER),
+            ("exports", ExportJob, ("stored_name",), root / EXPORT_FOLDER))
+
+
+def stored_files(batch: int = 1000):
+    """(kind, path) of every sealed file a row points to: the attachments, the pseudonymised
+    copies, the issued documents' DOCX and PDF, the uploaded templates and the exports, walked
+    by id (files of other installations or tests sharing the folder, and files already deleted
+    at the end of the retention period, are not ours to touch)."""
+    from ..extensions import db
+    for label, model, columns, folder in stored_kinds():
         last = 0
         while True:
-            rows = db.session.execute(db.select(model.id, model.stored_name).where(model.id > last)
-                                      .order_by(model.id).limit(batch)).all()
+            rows = db.session.execute(db.select(model.id, *(getattr(model, c) for c in columns))
+                                      .where(model.id > last).order_by(model.id).limit(batch)).all()
             if not rows:
                 break
             last = rows[-1].id
             for row in rows:
-                yield folder / row.stored_name
+                for name in row[1:]:
+                    if name:
+                        yield label, folder / name
 
 
 def reseal_all(*, dry_run: bool = False, app=None) -> ResealResult:
-    """Every stored attachment and copy under the first key, mode 0600 (``flask attachments
-    seal``, ``flask identity rotate``); with ``dry_run`` only counts (``flask identity check``)."""
+    """Every stored file (attachments, copies, documents, templates, exports) under the first
+    key, mode 0600 (``flask attachments seal``, ``flask identity rotate``); with ``dry_run``
+    only counts (``flask identity check``)."""
     result = ResealResult()
-    for path in stored_files():
+    for kind, path in stored_files():
         if path.is_file():
+            result.kinds[kind] = result.kinds.get(kind, 0) + 1
             reseal(path, result, dry_run=dry_run, app=app)
     return result

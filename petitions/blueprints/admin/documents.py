@@ -3,6 +3,8 @@ sample case before it becomes active), go back to the built-in one. Every change
 the audit log."""
 from __future__ import annotations
 
+import io
+
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -39,7 +41,7 @@ def download_template(kind: str):
     if kind not in docs.BY_KEY:
         abort(404)
     source, row = docs.active_template(kind)
-    return send_file(source, mimetype=DOCX, as_attachment=True,
+    return send_file(io.BytesIO(source) if isinstance(source, bytes) else source, mimetype=DOCX, as_attachment=True,
                      download_name=f"{kind}_v{row.version if row else 0}.docx")
 
 

@@ -1,6 +1,8 @@
 """The report and case-list downloads, and the page of a background export."""
 from __future__ import annotations
 
+import io
+
 from flask import Response, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -134,8 +136,9 @@ def show_export(export_id: str):
 @bp.get("/<export_id>/download")
 def download_export(export_id: str):
     job = _job_or_abort(export_id)
-    path = exports.export_path(job)
-    if path is None:
+    data = exports.read_export(job)  # sealed at rest: opened here
+    if data is None:
         abort(404)
-    mimetype = CSV if path.suffix == ".csv" else XLSX
-    return send_file(path, mimetype=mimetype, as_attachment=True, download_name=job.filename, max_age=0)
+    mimetype = CSV if job.stored_name.endswith(".csv") else XLSX
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=job.filename,
+                     max_age=0)

@@ -10,7 +10,7 @@ Who may do what (the predicates are in this module until the permission table mo
 """
 from __future__ import annotations
 
-from pathlib import Path
+import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -224,7 +224,11 @@ def download_document(document_id: int, fmt: str):
     mime = "application/pdf" if fmt == "pdf" else \
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     download = f"{doc.symbol.replace('/', '-')}_v{doc.version}.{fmt}"
-    return send_file(Path(docs.document_path(name)), mimetype=mime, as_attachment=True, download_name=download)
+    try:
+        data = docs.read_document(name)  # sealed at rest: opened here
+    except FileNotFoundError:
+        abort(404)
+    return send_file(io.BytesIO(data), mimetype=mime, as_attachment=True, download_name=download)
 
 
 @bp.post("/documents/<int:document_id>/reissue")

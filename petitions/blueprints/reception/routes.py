@@ -6,7 +6,7 @@ import io
 import json
 from datetime import date
 
-from flask import (Response, abort, current_app, flash, redirect, render_template, request,
+from flask import (Response, abort, current_app, flash, g, redirect, render_template, request,
                    send_file, session, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -103,18 +103,65 @@ def queue():
     page = max(request.args.get("page", 1, type=ascii_int), 1)
     size = current_app.config["PAGE_SIZE"]
     user = current_user._get_current_object()  # not the proxy, 50 times over
-    rows, total = queue_page(user, f, page, size)
+    rows, total, g.unread_notifications = queue_page(user, f, page, size, unread_of=user)
     # a denouncer's name typed into the title is blacked out for who may not see the identity
     load_filers([row[0] for row in rows], user)
-    titles = {row[0].id: shown_text(row[0].title, row[0], user) for row in rows}
     pages = max((total + size - 1) // size, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     from .urgings import open_urgings_for
-    return render_template("reception/queue.html", form=form, rows=rows, titles=titles, total=total, page=page,
-                           pages=pages, args=args, calendar=get_calendar(), kind_labels=labels.Memo(labels.KIND),
-                           status_labels=labels.Memo(labels.STATUS),
-                           all_agencies=current_user.sees_all_agencies,
-                           urgings=open_urgings_for(current_user.agency_id))
+    return render_template("reception/queue.html", form=form, rows=_queue_rows(rows, user), total=total, page=page,
+                           pages=pages, args=args, all_agencies=user.sees_all_agencies,
+                           urgings=open_urgings_for(user.agency_id))
+
+
+def _queue_rows(rows, user) -> list[tuple]:
+    """The queue's rows as the strings the page prints (issue 18): each word translated,
+    each date formatted and each count of working days computed once a page, not per cell
+    in the template. The title goes through :func:`shown_text` (a denouncer's name blacked
+    out for who may not see the identity), the filer cell shows a confidential filer only
+    by pseudonym. Each row: (link, code, received, kind, mass, title, agency, filer, commune,
+    status, due), filer being True (confidential: the pseudonym), False (anonymous) or the
+    petitioner's name,
+    due None or (badge class, due date, working days left or overdue)."""
+    from ...services.codes import format_code
+    today = local_today()
+    calendar = get_calendar()
+    kind_labels, status_labels = labels.Memo(labels.KIND), labels.Memo(labels.STATUS)
+    left_text, overdue_text = _("%(n)d w.d. left"), _("%(n)d w.d. overdue")  # formats, filled per row
+    case_url = url_for("reception.show_case", code="CODE0000XX")
+    dates: dict = {}
+    dues: dict = {}
+
+    def day(value):
+        text = dates.get(value)
+        if text is None:
+            text = dates[value] = value.strftime("%d/%m/%Y")
+        return text
+
+    def due_cell(next_due):
+        cell = dues.get(next_due)
+        if cell is None:
+            left = calendar.working_days_between(today, next_due)
+            if next_due < today:
+                cell = ("overdue", day(next_due), overdue_text % {"n": -left})
+            else:
+                cell = ("soon" if left <= 3 else "ok", day(next_due), left_text % {"n": left})
+            dues[next_due] = cell
+        return cell
+
+    out = []
+    for case, next_due, petitioner_name in rows:
+        if case.identity_is_confidential:
+            filer = True  # shown by pseudonym only
+        elif case.is_anonymous:
+            filer = False
+        else:
+            filer = petitioner_name or ""
+        out.append((case_url.replace("CODE0000XX", case.tracking_code), format_code(case.tracking_code),
+                    day(case.received_on), kind_labels[case.kind], case.is_mass, shown_text(case.title, case, user),
+                    case.agency.name, filer, case.pseudonym, case.commune.name if case.commune else "",
+                    status_labels[case.status], due_cell(next_due) if next_due else None))
+    return out
 
 
 @bp.get("/export.csv")

@@ -4,6 +4,11 @@
 commits); ``make_pdf`` converts it after the commit (a slow LibreOffice run must not
 hold the register's lock), and a failed conversion leaves the DOCX issued with the
 reason on the row, to be retried. Functions flush, never commit.
+
+Every file here (the DOCX, the PDF, an uploaded template) is sealed at rest with the identity
+keys and created 0600 (services/sealed.py): a document names the filer. :func:`read_document`
+is the one way to read one; the PDF is converted from a plain copy of the DOCX in a private
+temporary folder (render.docx_to_pdf), then sealed into place.
 """
 from __future__ import annotations
 
@@ -20,12 +25,13 @@ from ...models import AuditLog, Case, CaseEvent, DocumentTemplate, IssuedDocumen
 from ...workflow.states import Role
 from . import context as ctx_mod
 from .kinds import BY_KEY, KINDS, DocKind, kinds_for_event, recipients_for, variant_for
+from .. import sealed
 from ..filemeta import clean_docx, clean_pdf
 from .numbering import take_number
 from .render import PdfError, RenderError, TemplateRefused, builtin_template, docx_text, docx_to_pdf, render_docx, sha256
 
 __all__ = ["BY_KEY", "KINDS", "DocumentError", "IdentityLeak", "RenderError", "TemplateRefused", "issue_document",
-           "reissue_document", "make_pdf", "offered_for_event", "upload_template", "document_path",
+           "reissue_document", "make_pdf", "offered_for_event", "upload_template", "document_path", "read_document",
            "kinds_for_event", "recipients_for", "default_signer"]
 
 FOLDER = "documents"
@@ -53,25 +59,33 @@ def storage() -> Path:
 
 
 def document_path(name: str) -> Path:
+    """Where a document's file is: sealed, so read it with :func:`read_document`."""
     return storage() / name
+
+
+def read_document(name: str) -> bytes:
+    """A stored document's (or template's) own bytes, unsealed: every reader goes through here.
+    Raises FileNotFoundError when the file is gone."""
+    return sealed.read(document_path(name))
 
 
 def _store(data: bytes, suffix: str) -> str:
     name = secrets.token_hex(16) + suffix
     path = storage() / name
-    path.write_bytes(data)
+    sealed.write(path, data)  # mode 0600, sealed with the identity keys
     # removed again if the transaction rolls back (see services/workflow.py's listeners)
     db.session.info.setdefault("petitions_new_files", []).append(path)
     return name
 
 
 def active_template(kind: str) -> tuple[bytes | Path, DocumentTemplate | None]:
+    """The active uploaded template's bytes, or the path of the built-in one."""
     row = db.session.scalar(db.select(DocumentTemplate).where(DocumentTemplate.kind == kind,
                                                               DocumentTemplate.active.is_(True))
                             .order_by(DocumentTemplate.version.desc()))
     if row is None:
         return builtin_template(kind), None
-    return document_path(row.stored_name), row
+    return read_document(row.stored_name), row
 
 
 def default_signer(agency_id: int, user: User | None = None) -> str:
@@ -217,8 +231,9 @@ def _record(doc: IssuedDocument, user: User, today: date, action: str) -> None:
 
 
 def make_pdf(doc: IssuedDocument) -> bool:
-    """Convert the stored DOCX to PDF (after the issuing commit). Flushes; True if made."""
-    data = document_path(doc.docx_name).read_bytes()
+    """Convert the stored DOCX to PDF (after the issuing commit): unsealed into a private
+    temporary folder for LibreOffice, the PDF sealed into place. Flushes; True if made."""
+    data = read_document(doc.docx_name)
     try:
         pdf = docx_to_pdf(data, current_app.config.get("DOCUMENTS_SOFFICE", "soffice"))
     except PdfError as error:

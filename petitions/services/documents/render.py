@@ -134,12 +134,19 @@ class PdfError(RuntimeError):
 def docx_to_pdf(data: bytes, soffice: str = "soffice", timeout: int = 120,
                 fontconfig: str | os.PathLike | None = None) -> bytes:
     """Convert with LibreOffice headless in a private profile, with the project's fonts only
-    (``fontconfig``: another fontconfig file, for ``flask documents check``); raises PdfError."""
+    (``fontconfig``: another fontconfig file, for ``flask documents check``); raises PdfError.
+
+    LibreOffice needs a plain file: the DOCX is written, and the PDF made, in a temporary
+    folder of mode 0700 that only this process's user can enter, removed when done (the
+    stored copies stay sealed, services/sealed.py); the PDF is returned as bytes."""
     binary = shutil.which(soffice) or soffice
     env = dict(os.environ, FONTCONFIG_FILE=str(fontconfig or FONTS_CONF))
     with tempfile.TemporaryDirectory(prefix="petitions-pdf-") as tmp:
+        os.chmod(tmp, 0o700)  # mkdtemp's own mode; said here, whatever the platform
         src = Path(tmp) / "document.docx"
-        src.write_bytes(data)
+        fd = os.open(src, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         cmd = [binary, f"-env:UserInstallation=file://{tmp}/profile", "--headless", "--norestore",
                "--convert-to", "pdf", "--outdir", tmp, str(src)]
         try:
