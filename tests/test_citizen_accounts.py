@@ -173,7 +173,11 @@ def test_provider_down_tells_the_citizen_and_offers_code_and_key(client, app, vn
 
 def test_sign_out_ends_the_session_here_and_at_the_provider(client, app, vneid):
     sign_in(client)
-    assert client.get("/citizen/").status_code == 200
+    page = client.get("/citizen/")
+    assert page.status_code == 200
+    # the sign-out form may be redirected to the provider (form-action), and only there
+    origin = vneid.issuer.rsplit("/vneid", 1)[0]
+    assert f"form-action 'self' {origin};" in page.headers["Content-Security-Policy"] + ";"
     saved = client.get_cookie("session").value
     r = client.post("/citizen/sign-out", data={"csrf_token": client.csrf("/citizen/")})
     assert r.status_code == 302

@@ -148,3 +148,19 @@ def logout_url(id_token: str | None, post_logout_redirect_uri: str) -> str | Non
         return None
     return client.create_logout_url(post_logout_redirect_uri=post_logout_redirect_uri,
                                     id_token_hint=id_token, client_id=client.client_id)["url"]
+
+
+def logout_origins() -> list[str]:
+    """The origins the sign-out may be redirected to: the issuer's, and the end-session
+    endpoint's when the discovery document (already read) puts it elsewhere."""
+    from urllib.parse import urlsplit
+    urls = [current_app.config["VNEID_ISSUER"]]
+    cached = current_app.extensions.get("petitions_vneid")
+    if cached:
+        urls.append(cached[1].server_metadata.get("end_session_endpoint") or "")
+    origins = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.netloc and f"{parts.scheme}://{parts.netloc}" not in origins:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins

@@ -66,6 +66,21 @@ def _citizen_in_templates():
     return {"vneid_on": vneid.enabled(), "signed_in_citizen": signed_in}
 
 
+@bp.after_app_request
+def _allow_sign_out_at_the_provider(response):
+    """A signed-in citizen's pages carry the sign-out form, whose answer redirects to the
+    provider's end_session_endpoint: Content-Security-Policy's ``form-action 'self'`` (which
+    browsers apply to a form's redirects too) names the provider's origin beside ours."""
+    if citizens.SESSION_KEY not in session or not vneid.enabled():
+        return response
+    policy = response.headers.get("Content-Security-Policy", "")
+    if "form-action 'self'" in policy:
+        origins = " ".join(vneid.logout_origins())
+        response.headers["Content-Security-Policy"] = policy.replace("form-action 'self'",
+                                                                     f"form-action 'self' {origins}")
+    return response
+
+
 def _on_or_404() -> None:
     if not vneid.enabled():
         abort(404)
