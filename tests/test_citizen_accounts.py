@@ -261,3 +261,46 @@ def test_citizen_chooses_sms_for_their_letters_with_consent(client, app, agencie
         assert parties[desk].notify_channel != "sms"
         audit = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "choose_notices")).all()
         assert [(a.object_id, a.details) for a in audit] == [(web, {"channel": "sms", "by": "vneid"})]
+
+
+def test_a_token_without_the_id_number_claim_opens_no_session(client, app, vneid):
+    vneid.citizen = {"sub": "vneid-0002", "name": "Nguyễn Thị Hoa"}  # no citizen_id
+    r = sign_in(client)
+    assert r.status_code == 401 and "VNeID không cung cấp số định danh cá nhân" in r.get_data(as_text=True)
+    assert sessions(app) == 0
+
+
+def test_a_citizen_session_past_its_end_opens_nothing(client, app, vneid):
+    from datetime import timedelta
+
+    from petitions.models.types import utcnow
+    sign_in(client)
+    assert client.get("/citizen/").status_code == 200
+    with app.app_context():
+        row = db.session.scalar(db.select(CitizenSession))
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    r = client.get("/citizen/")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/citizen/sign-in")
+    assert "Đơn của tôi" not in client.get("/").get_data(as_text=True)  # the header offers the sign-in again
+
+
+def test_the_officer_reads_that_the_filer_was_verified_by_vneid(client, app, agencies, make_officer, vneid):
+    sign_in(client)
+    code = file_on_the_web(client, agencies, id_number=HOA)
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    officer = Client(app)
+    officer.login("tiepdan")
+    page = officer.get(f"/officer/cases/{code}").get_data(as_text=True)
+    assert 'data-testid="verified-vneid"' in page and "đã xác thực qua VNeID" in page
+
+
+def test_an_officer_signing_in_in_the_same_browser_ends_the_citizen_session(client, app, agencies, make_officer,
+                                                                            vneid):
+    sign_in(client)
+    make_officer("tiepdan", ["reception"], agencies["agency_a"])
+    client.login("tiepdan")
+    assert sessions(app) == 0
+    with client.session_transaction() as s:
+        assert "citizen_sid" not in s
+    assert "Đơn của tôi" not in client.get("/officer/").get_data(as_text=True)
