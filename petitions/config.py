@@ -167,6 +167,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # again (with the same idempotency key) once the lease has passed
         "OUTBOX_LEASE_SECONDS": int(env.get("OUTBOX_LEASE_SECONDS", 600)),
         "OUTBOX_MAX_ATTEMPTS": int(env.get("OUTBOX_MAX_ATTEMPTS", 8)),
+        # --- citizens' sign-in with VNeID (OpenID Connect; services/vneid.py); off while the
+        # issuer or the client id is empty: no button, code and key for everyone ---
+        "VNEID_ISSUER": env.get("VNEID_ISSUER", ""),  # discovery: <issuer>/.well-known/openid-configuration
+        "VNEID_CLIENT_ID": env.get("VNEID_CLIENT_ID", ""),
+        "VNEID_CLIENT_SECRET": env.get("VNEID_CLIENT_SECRET", ""),
+        "VNEID_SCOPES": env.get("VNEID_SCOPES", "openid profile"),
+        # the claims of the ID token carrying the citizen's ID number (12 digits) and full name
+        "VNEID_ID_CLAIM": env.get("VNEID_ID_CLAIM", "citizen_id"),
+        "VNEID_NAME_CLAIM": env.get("VNEID_NAME_CLAIM", "name"),
+        "VNEID_TIMEOUT": float(env.get("VNEID_TIMEOUT", 10)),
+        # a citizen's session ends this long after the sign-in (or at sign-out)
+        "CITIZEN_SESSION_MINUTES": int(env.get("CITIZEN_SESSION_MINUTES", 60)),
         # --- SMS through a brand-name gateway (services/gateways/sms.py); off while SMS_URL is empty ---
         "SMS_URL": env.get("SMS_URL", ""),
         "SMS_API_KEY": env.get("SMS_API_KEY", ""),

@@ -141,6 +141,15 @@ ROUTES: dict[str, str] = {
     "public.statistics": PUBLIC,
     "public.deadline_calculator": PUBLIC,
     "public.privacy": PUBLIC,
+    # citizens signed in with VNeID: no officer right; the view checks the citizen's own session
+    # (services/citizens.py) and shows only the letters filed under their verified ID number
+    "citizen.sign_in": PUBLIC,
+    "citizen.callback": PUBLIC,
+    "citizen.letters": PUBLIC,
+    "citizen.letter": PUBLIC,
+    "citizen.choose_notices": PUBLIC,
+    "citizen.sign_out": PUBLIC,
+    "citizen.signed_out": PUBLIC,
     # operations: the load balancer's health check; metrics check their own rule
     # (loopback only, or the METRICS_TOKEN bearer token: see blueprints/ops)
     "ops.healthz": PUBLIC,

@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .citizen import bp as citizen_bp
     from .engage import bp as engage_bp
     from .exports import bp as exports_bp
     from .inspect import bp as inspect_bp
@@ -25,4 +26,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(engage_bp, url_prefix="/engage")
     app.register_blueprint(voters_bp, url_prefix="/voters")
+    app.register_blueprint(citizen_bp, url_prefix="/citizen")  # citizens signed in with VNeID
     app.register_blueprint(ops_bp)  # /healthz, /metrics

@@ -182,6 +182,9 @@ class Party(db.Model):
     # consent, recorded with its moment (the form's check box, or the choice on the status page)
     notify_channel: Mapped[str | None] = mapped_column(String(10))
     notify_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the name and ID number were not typed but vouched for by the identity provider (issue 19):
+    # 'vneid' when a citizen signed in with VNeID filed the letter; None when typed or told at the desk
+    verified_by: Mapped[str | None] = mapped_column(String(20))
 
     case: Mapped[Case] = relationship(back_populates="parties")
 

@@ -32,6 +32,9 @@ ACTIONS = {
     "send_digests": _l("Daily alert digests sent"),
     "retry_notification": _l("Message sent again"),
     "choose_notices": _l("Filer chose how to be told"),
+    "citizen_sign_in": _l("Citizen signed in with VNeID"),
+    "citizen_sign_out": _l("Citizen signed out"),
+    "citizen_view_case": _l("Citizen opened their letter from their VNeID page"),
     "send_urging": _l("Urging sent"),
     "reply_urging": _l("Urging answered"),
     "answer_review": _l("Review request answered"),
@@ -78,6 +81,7 @@ OBJECTS = {
     "dialogue": _l("Dialogue"),
     "retention": _l("Retention period"),
     "filer": _l("Filer"),
+    "citizen_session": _l("Citizen's session (VNeID)"),
 }
 
 DETAILS = {
@@ -97,6 +101,7 @@ DETAILS = {
     "from": _l("From date"), "to": _l("To date"), "attachment": _l("Attached file"), "choice": _l("What is hidden"),
     "pages": _l("Pages"), "redaction": _l("Hidden passage"), "passages": _l("Passages hidden by hand"),
     "auto": _l("Passages hidden automatically"), "files": _l("Files"), "account": _l("Account"),
+    "channel": _l("Notified by"), "by": _l("Chosen through"), "vneid_session": _l("Citizen's session (VNeID)"),
 }
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 

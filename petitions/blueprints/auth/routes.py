@@ -108,6 +108,8 @@ def _start_session(user: User, outcome: str = "signed_in", throttle_key: str | N
     no remember-me cookie."""
     lang = session.get("lang")
     accounts.end_server_session(session.get("sid"))
+    from ...services import citizens  # one identity a browser: a citizen's VNeID session ends here
+    citizens.end_session(session.get(citizens.SESSION_KEY))
     session.clear()  # nothing from before the sign-in is carried over
     if lang:
         session["lang"] = lang

@@ -35,6 +35,7 @@ def file_case(kind: str):
         form.kind.data = kind
     if form.kind.data != kind:
         abort(400)
+    citizen = _verified_identity(form)
     if request.method == "POST" and take_signer_lists(form, request.form):
         return _render_file(form, kind)  # the signers' table grew: nothing is sent yet
     if request.method == "POST":
@@ -51,6 +52,9 @@ def file_case(kind: str):
             def attempt():
                 case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today(),
                                                       files=files), code_checked=False)
+                if citizen is not None:
+                    from ...services.citizens import verify_filer
+                    verify_filer(case, citizen)
                 data = receipt_data(case, key)  # before the commit expires the new case
                 db.session.commit()
                 return data
@@ -58,6 +62,20 @@ def file_case(kind: str):
             security.record_filing()
             return redirect(url_for("public.receipt"))
     return _render_file(form, kind), (422 if form.errors else 200)
+
+
+def _verified_identity(form: PublicCaseForm):
+    """A citizen signed in with VNeID files under the name and ID number the provider
+    vouched for: the form shows them locked, and whatever a request sends in their place is
+    replaced by them. Returns the citizen's session, or None."""
+    from ..citizen.routes import signed_in
+    citizen = signed_in()
+    if citizen is not None:
+        filer = form.petitioner.form
+        filer.id_number.data = citizen.id_number
+        if citizen.full_name:
+            filer.full_name.data = citizen.full_name
+    return citizen
 
 
 def _human_check(form: PublicCaseForm) -> str | None:
@@ -95,8 +113,9 @@ def _render_file(form: PublicCaseForm, kind: str, refusal: str | None = None):
     form.challenge_answer.data = ""
     files_lost = bool(request.method == "POST" and any(getattr(f, "filename", "") for f in
                                                         (form.attachments.data or [])))
+    from ..citizen.routes import signed_in
     return render_template("public/file.html", form=form, kind=kind, refusal=refusal, question=question,
-                           files_lost=files_lost)
+                           files_lost=files_lost, citizen=signed_in())
 
 
 def refused_form(message: str):
