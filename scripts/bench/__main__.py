@@ -684,12 +684,18 @@ def main() -> int:
         db.session.commit()
         from scripts.bench.reference_app import RefCase
         RefCase.__table__.create(db.engine)
-        top = db.session.execute(text(
-            "SELECT a.id, a.code, count(*) AS n FROM cases c JOIN agencies a ON a.id = c.agency_id "
-            "GROUP BY a.id, a.code ORDER BY n DESC LIMIT 1")).one()
         commune = db.session.scalar(text(
             "SELECT u.code FROM admin_units u JOIN agencies a ON a.admin_unit_id = u.id "
             "WHERE u.level = 'commune' ORDER BY u.code LIMIT 1"))
+        # the queue's agency: the one with the most cases among those the filing rows do not
+        # file into. Every bench filing goes to this commune's People's Committee and is received
+        # today: after a few runs that committee was the largest agency, most of its rows of one
+        # day, and the reference's ORDER BY received_on DESC, id DESC sorted all of them on
+        # every request (46 req/s instead of about 540)
+        top = db.session.execute(text(
+            "SELECT a.id, a.code, count(*) AS n FROM cases c JOIN agencies a ON a.id = c.agency_id "
+            "WHERE a.admin_unit_id IS DISTINCT FROM (SELECT id FROM admin_units WHERE code = :commune) "
+            "GROUP BY a.id, a.code ORDER BY n DESC LIMIT 1"), {"commune": commune}).one()
     username = f"reception.{top.code.lower()}"
 
     app_srv = Server("application", "wsgi:app", env, 2)
