@@ -43,11 +43,12 @@ def sealed_tables() -> dict:
 def _raw_batches(table, cols: list[str], batch: int):
     """Rows as stored (tokens, not plain text), by id, ``batch`` rows at a time."""
     extra = [table.c.id_number_digest] if table.name == "parties" else []
-    last = 0
+    last = None  # ids are integers in most tables, strings in some (citizen_sessions): no literal start
     while True:
-        rows = db.session.execute(
-            db.select(table.c.id, *extra, *[type_coerce(table.c[n], Text).label(n) for n in cols])
-            .where(table.c.id > last).order_by(table.c.id).limit(batch)).mappings().all()
+        query = db.select(table.c.id, *extra, *[type_coerce(table.c[n], Text).label(n) for n in cols])
+        if last is not None:
+            query = query.where(table.c.id > last)
+        rows = db.session.execute(query.order_by(table.c.id).limit(batch)).mappings().all()
         if not rows:
             return
         last = rows[-1]["id"]

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from petitions.extensions import db
 from petitions.jobs import get_queue
@@ -173,19 +174,30 @@ def test_concurrent_workers_send_each_mail_once(app, smtp):
     """Four workers given the same forty rows at once: each mail goes once (PostgreSQL: FOR
     UPDATE SKIP LOCKED; SQLite: the conditional UPDATE)."""
     ids = write_mails(app, 40, prefix="c")
-    results = []
+    results, errors = [], []
 
     def work():
         with app.app_context():
-            results.append(outbox.deliver(ids))
-            db.session.remove()
+            try:
+                results.append(outbox.deliver(ids))
+            except OperationalError as error:  # SQLite on a loaded machine: locked past the busy timeout
+                errors.append(error)
+            finally:
+                db.session.remove()
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(120)
-    assert sum(r.get("sent", 0) for r in results) == 40
+    if errors:  # a worker that died leaves its rows to the next job, as the catch-up does
+        with app.app_context():
+            results.append(outbox.deliver(ids))
+    with app.app_context():
+        statuses = Counter(db.session.scalars(db.select(Notification.status).where(Notification.id.in_(ids))))
+    # every mail went exactly once; a row is left "sending" only under the lease of a worker that died
     assert len(smtp.messages) == 40 and len({m["subject"] for m in smtp.messages}) == 40
+    assert sum(r.get("sent", 0) for r in results) == statuses["sent"]
+    assert statuses["sent"] == 40 or (errors and statuses["sent"] + statuses["sending"] == 40), (statuses, errors)
 
 
 def test_failures_back_off_then_the_dead_letter_list_sends_again_on_the_record(app, client, make_officer,
