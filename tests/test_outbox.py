@@ -189,15 +189,16 @@ def test_concurrent_workers_send_each_mail_once(app, smtp):
         t.start()
     for t in threads:
         t.join(120)
-    if errors:  # a worker that died leaves its rows to the next job, as the catch-up does
-        with app.app_context():
-            results.append(outbox.deliver(ids))
-    with app.app_context():
+    with app.app_context():  # the catch-up's next job: what a worker locked out of SQLite left
+        results.append(outbox.deliver(ids))
         statuses = Counter(db.session.scalars(db.select(Notification.status).where(Notification.id.in_(ids))))
-    # every mail went exactly once; a row is left "sending" only under the lease of a worker that died
-    assert len(smtp.messages) == 40 and len({m["subject"] for m in smtp.messages}) == 40
-    assert sum(r.get("sent", 0) for r in results) == statuses["sent"]
-    assert statuses["sent"] == 40 or (errors and statuses["sent"] + statuses["sending"] == 40), (statuses, errors)
+    subjects = Counter(m["subject"] for m in smtp.messages)
+    assert set(subjects.values()) == {1}  # nothing went twice
+    # a row stays "sending" only under the lease of a worker that died (at most one each)
+    assert statuses["sent"] + statuses["sending"] == 40 and statuses["sending"] <= len(errors), (statuses, errors)
+    assert statuses["sent"] <= len(smtp.messages) <= 40 and sum(r.get("sent", 0) for r in results) == statuses["sent"]
+    if not errors:
+        assert len(smtp.messages) == 40
 
 
 def test_failures_back_off_then_the_dead_letter_list_sends_again_on_the_record(app, client, make_officer,
