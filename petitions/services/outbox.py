@@ -148,6 +148,12 @@ def claim(ids: list[int] | None = None, *, channel: str | None = None, worker: s
 
 # --- delivering ---------------------------------------------------------------------------
 
+def _any_claimable(ids: list[int]) -> bool:
+    found = db.session.scalar(db.select(Notification.id).where(_claimable(utcnow()), Notification.id.in_(ids)).limit(1))
+    db.session.commit()
+    return found is not None
+
+
 def deliver(ids: list[int]) -> dict[str, int]:
     """Deliver these rows, one after the other: each claimed, sent and recorded in its own
     transactions, so a job killed half-way has delivered the first ones exactly once and
@@ -156,10 +162,18 @@ def deliver(ids: list[int]) -> dict[str, int]:
     left = list(dict.fromkeys(ids))
     worker = worker_name()
     with force_locale("vi"):  # once per job: switching the locale reloads the catalogue
+        misses = 0
         while left:
             claimed = claim(left, worker=worker)
             if claimed is None:
-                break
+                # another worker's claim can hide the next row from this one for a moment (a
+                # re-checked row under FOR UPDATE SKIP LOCKED ... LIMIT 1 on PostgreSQL, the first
+                # candidates all taken on SQLite): stop only when none of ours is claimable
+                misses += 1
+                if misses > 3 or not _any_claimable(left):
+                    break
+                continue
+            misses = 0
             left.remove(claimed)
             outcome[_send(claimed, worker)] += 1
     if left:
