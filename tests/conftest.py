@@ -126,6 +126,7 @@ def _empty_queue(app):
             conn = redis_connection()
             queue = Queue(app.config["RQ_QUEUE"], connection=conn)
             queue.empty()
+            conn.delete(f"{app.config['RQ_QUEUE']}:outbox-kick")  # its job was just emptied (services/outbox.py)
             registry = FailedJobRegistry(queue=queue)
             for job_id in registry.get_job_ids():
                 registry.remove(job_id, delete_job=True)

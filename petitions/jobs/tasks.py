@@ -26,6 +26,12 @@ def send_notifications(notification_ids: list[int]) -> dict:
     return alerts.send_notifications(notification_ids)
 
 
+def deliver_waiting() -> dict:
+    """Every outbox row waiting to be sent (queued by a commit's kick, services/outbox.py)."""
+    from ..services.outbox import deliver_waiting as deliver
+    return deliver()
+
+
 def sweep_deadlines() -> dict:
     """The recurring job: alerts for today, mails whose back-off has passed, and the
     daily digests once a day. Idempotent: run it as often as you like."""

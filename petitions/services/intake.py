@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import AdminUnit, Agency, Attachment, Case, CaseEvent, Party
+from ..models import AdminUnit, Agency, Attachment, Case, CaseEvent, Deadline, Notification, Party
 from ..workflow.states import INITIAL_STATUS, Channel, Kind
 from . import codes, uploads
 from .workflow import register_deadlines, unique_code
@@ -51,13 +51,19 @@ def default_agency_for(commune: AdminUnit | None) -> Agency | None:
     return committee_of(commune)
 
 
-def submit_case(sub: Submission, actor=None, *, code_checked: bool = True) -> tuple[Case, str]:
+def submit_case(sub: Submission, actor=None, *, code_checked: bool = True, direct: bool = False,
+                prepare: Callable[[Case], None] | None = None) -> tuple[Case, str]:
     """Register a letter; returns the case and the access key (shown once, never stored).
 
     ``code_checked=False`` (the filing views, inside :func:`with_code_retry`): the tracking
     code is not looked up first; the unique index refuses the rare collision and the whole
     filing is tried again with a new code. Callers inside a larger transaction (demo data,
-    voter meetings, reception sessions) keep the look-up: a retry would roll their work back."""
+    voter meetings, reception sessions) keep the look-up: a retry would roll their work back.
+
+    ``direct=True`` (the public filings, issue 18): the rows are written by
+    :mod:`services.newcase` in one statement and the case stays out of the session (the
+    caller reads what it holds: code, dates, limits, agency); the receipt's words are made by
+    its sender. ``prepare(case)`` runs on the built case before anything is written."""
     key = codes.new_access_key()
     case = Case(
         tracking_code=unique_code() if code_checked else codes.new_tracking_code(),
@@ -110,6 +116,11 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True) -> tu
         event="receive", from_status=None, to_status=case.status, is_public=True,
         data={"channel": sub.channel.value, "attachments": len(sub.files)},
     ))
+    if prepare is not None:
+        prepare(case)
+    if direct:
+        _write_direct(case)
+        return case, key
     db.session.add(case)
     db.session.flush()  # the filing's one flush: case, parties, limits, event (and the summary rows)
     from .national import record_event
@@ -120,6 +131,24 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True) -> tu
         # receipt yet: its outbox row goes with the commit, no look-up of its key
         mail_receipt(case, fresh=True)
     return case, key
+
+
+def _write_direct(case: Case) -> None:
+    """The new letter's rows in one statement (services/newcase.py), then what a flush of
+    them would have set off: the national record of its reception, the receipt's delivery."""
+    from . import newcase
+    from .national import enabled as national_enabled
+    from .notices import receipt_row
+    from .outbox import kick_after_commit
+    receipt = receipt_row(case)
+    newcase.write(case, [(Party, list(case.parties)), (Deadline, list(case.deadlines)),
+                         (CaseEvent, list(case.events)), (Attachment, list(case.attachments)),
+                         (Notification, [receipt] if receipt is not None else [])])
+    if receipt is not None:
+        kick_after_commit(db.session)  # one delivery job for the receipts of many filings
+    if national_enabled():
+        from .national import record_event
+        record_event(case, case.events[-1])  # the reception, for the national database (issue 19)
 
 
 def is_code_collision(error: IntegrityError) -> bool:

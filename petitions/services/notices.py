@@ -148,50 +148,94 @@ def _link() -> str:
     return current_app.config["BASE_URL"].rstrip("/") + "/track"
 
 
-def _write(case: Case, how: tuple[str, str], key: str, *, subject: str, body: str, values: dict,
-           template: str, zalo_template: str, fresh: bool = False) -> None:
+def _fields(case: Case, how: tuple[str, str], key: str, *, subject: str, body: str, values: dict,
+            template: str, zalo_template: str) -> dict:
+    """The outbox row of one notice to the filer, as :func:`outbox.write`'s arguments."""
     from .alerts import outgoing_text
-    from .outbox import write
     channel, address = how
     if channel == "email":
-        write("email", fresh=fresh, key=f"{key}:email", kind="case_update", case_id=case.id, email=address,
-              subject=outgoing_text(subject, case), body=outgoing_text(body, case), data={"event": values["event"]})
-        return
+        return dict(channel="email", key=f"{key}:email", kind="case_update", case_id=case.id, email=address,
+                    subject=outgoing_text(subject, case), body=outgoing_text(body, case),
+                    data={"event": values["event"]})
     if channel == "sms":
         text, is_unicode = sms_text(template, code=values["code"], status=values["status"], date=values["date"],
                                     link=_link())
-        write("sms", fresh=fresh, key=f"{key}:sms", kind="case_update", case_id=case.id, address=address,
-              subject=values["code"], body=outgoing_text(text, case),
-              data={"event": values["event"], "unicode": is_unicode})
-        return
+        return dict(channel="sms", key=f"{key}:sms", kind="case_update", case_id=case.id, address=address,
+                    subject=values["code"], body=outgoing_text(text, case),
+                    data={"event": values["event"], "unicode": is_unicode})
     cfg = current_app.config
     params = {"ma_don": values["code"][:ZALO_PARAM_LIMIT], "trang_thai": values["status"][:ZALO_PARAM_LIMIT],
               "ngay": values["date"]}
-    write("zalo", fresh=fresh, key=f"{key}:zalo", kind="case_update", case_id=case.id, address=address,
-          subject=values["code"], body=" · ".join(params.values()),
-          data={"event": values["event"], "template_id": cfg[zalo_template] or cfg["ZALO_TEMPLATE_UPDATE"],
-                "template_data": params})
+    return dict(channel="zalo", key=f"{key}:zalo", kind="case_update", case_id=case.id, address=address,
+                subject=values["code"], body=" · ".join(params.values()),
+                data={"event": values["event"], "template_id": cfg[zalo_template] or cfg["ZALO_TEMPLATE_UPDATE"],
+                      "template_data": params})
 
 
-def notify_receipt(case: Case, *, fresh: bool = False) -> None:
-    """The receipt at filing (services/intake; ``fresh``: the case was created in this
-    transaction, so its receipt cannot have been written: no look-up, no flush of its own)."""
+def _write(case: Case, how: tuple[str, str], key: str, *, fresh: bool = False, **words) -> None:
+    from .outbox import write
+    fields = _fields(case, how, key, **words)
+    write(fields.pop("channel"), fresh=fresh, **fields)
+
+
+def _receipt_key(case: Case) -> str:
+    # the tracking code, not the id: a letter written in one statement (services/newcase.py)
+    # has no id before its rows are sent, and a code names one letter for good
+    return f"case:{case.tracking_code}:receipt"
+
+
+def _receipt_words(case: Case, due_on: date | None) -> dict:
     from .alerts import _render
-    how = channel_for(case.petitioner)
-    if how is None:
-        return
-    running = case.running_deadline
     with force_locale("vi"):
         subject, body = _render("mail/receipt.txt", code=format_code(case.tracking_code), title=_mail_title(case),
-                                agency=case.agency.name, received_on=case.received_on,
-                                due_on=running.due_on if running is not None else None,
+                                agency=case.agency.name, received_on=case.received_on, due_on=due_on,
                                 link=f"{_link()}?code={case.tracking_code}")
         template = _("Letter %(code)s received on %(date)s. Follow it at %(link)s")
         values = {"event": "receive", "code": format_code(case.tracking_code),
                   "status": str(labels.label(labels.STATUS, case.status)),
                   "date": case.received_on.strftime("%d/%m/%Y")}
-    _write(case, how, f"case:{case.id}:receipt", subject=subject, body=body, values=values,
-           template=template, zalo_template="ZALO_TEMPLATE_RECEIPT", fresh=fresh)
+    return dict(subject=subject, body=body, values=values, template=template, zalo_template="ZALO_TEMPLATE_RECEIPT")
+
+
+def notify_receipt(case: Case, *, fresh: bool = False) -> None:
+    """The receipt at filing (services/intake; ``fresh``: the case was created in this
+    transaction, so its receipt cannot have been written: no look-up, no flush of its own)."""
+    how = channel_for(case.petitioner)
+    if how is None:
+        return
+    running = case.running_deadline
+    _write(case, how, _receipt_key(case), fresh=fresh,
+           **_receipt_words(case, running.due_on if running is not None else None))
+
+
+def receipt_row(case: Case):
+    """The receipt of a letter written in one statement (services/newcase.py), as an outbox
+    row whose words are made by its sender (:func:`render_receipt`), not by the filing
+    request (issue 18: 1 ms of a filing's CPU). The row holds who is told, how, and the
+    handling due date at the receipt's moment; None when the filer is not told."""
+    from ..models import Notification
+    how = channel_for(case.petitioner)
+    if how is None:
+        return None
+    channel, address = how
+    running = case.running_deadline
+    return Notification(channel=channel, idempotency_key=f"{_receipt_key(case)}:{channel}", kind="case_update",
+                        email=address if channel == "email" else None,
+                        address=None if channel == "email" else address, subject="", body="", status="pending",
+                        attempts=0, data={"event": "receive", "words": "receipt",
+                                          "due_on": running.due_on.isoformat() if running is not None else None})
+
+
+def render_receipt(note) -> None:
+    """The words of a :func:`receipt_row`, made when it is sent: the same subject, body and
+    channel data as :func:`notify_receipt` writes at once, from the letter and the due date
+    at the receipt's moment."""
+    from ..extensions import db
+    case = db.session.get(Case, note.case_id)
+    due_on = (note.data or {}).get("due_on")
+    fields = _fields(case, (note.channel, note.email if note.channel == "email" else note.address),
+                     _receipt_key(case), **_receipt_words(case, date.fromisoformat(due_on) if due_on else None))
+    note.subject, note.body, note.data = fields["subject"][:300], fields["body"], fields["data"]
 
 
 def notify_case_update(case: Case, event: str, acted_on: date, event_id: int | None) -> None:

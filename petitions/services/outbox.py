@@ -41,8 +41,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import and_, exists, func, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, event, exists, func, or_, update
+from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
 from ..jobs import IdOf, enqueue_after_commit
@@ -98,6 +98,71 @@ def write(channel: str, *, key: str, kind: str, subject: str = "", body: str = "
     if status == "pending":
         enqueue_after_commit(session, DELIVER_JOB, [IdOf(note)] if fresh else [note.id])
     return note
+
+
+# --- the kick: one delivery job for many rows -------------------------------------------------
+
+KICK_JOB = "petitions.jobs.tasks.deliver_waiting"
+KICK_SECONDS = 60
+
+
+def _kick_key() -> str:
+    return f"{current_app.config['RQ_QUEUE']}:outbox-kick"
+
+
+def kick_after_commit(session) -> None:
+    """After the commit, make sure a delivery job for the waiting rows is queued, instead of
+    queueing a job per row (issue 18: a public filing's receipt). One ``SET NX`` a commit:
+    only the first commit since the last job started queues one (:func:`deliver_waiting`
+    clears the mark before it looks for rows, so a row committed after its look-up finds the
+    mark gone and queues the next job). The mark ends by itself after a minute, should a
+    queued job be lost; the sweep's catch-up is the last resort, as for every row."""
+    session.info["petitions_outbox_kick"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _kick(session):
+    if not session.info.pop("petitions_outbox_kick", None):
+        return
+    from redis.exceptions import RedisError
+
+    from ..jobs import get_queue, shared_redis
+    try:
+        redis = shared_redis()
+        if redis.set(_kick_key(), 1, nx=True, ex=KICK_SECONDS):
+            try:
+                get_queue(redis).enqueue(KICK_JOB, job_timeout=300)
+            except RedisError:
+                redis.delete(_kick_key())
+                raise
+    except RedisError as error:  # the sweep's catch-up sends what waits when Redis returns
+        log.warning("Redis unavailable, outbox rows left for the next sweep: %s", error)
+
+
+@event.listens_for(Session, "after_rollback")
+def _no_kick(session):
+    session.info.pop("petitions_outbox_kick", None)
+
+
+def waiting(limit: int = 500) -> list[int]:
+    """Rows written and not yet picked up (no back-off running), oldest first."""
+    return list(db.session.scalars(
+        db.select(Notification.id).where(Notification.status == "pending", Notification.next_attempt_at.is_(None))
+        .order_by(Notification.id).limit(limit)))
+
+
+def deliver_waiting(limit: int = 500) -> dict[str, int]:
+    """The kicked job: clears the mark, then delivers every row waiting (each claimed, so
+    two jobs never send the same row); queues the next job when it stopped at ``limit``."""
+    from ..jobs import shared_redis
+    shared_redis().delete(_kick_key())
+    ids = waiting(limit)
+    db.session.commit()
+    outcome = deliver(ids) if ids else {}
+    if len(ids) == limit:
+        kick_after_commit(db.session)
+        db.session.commit()
+    return outcome
 
 
 # --- claiming -----------------------------------------------------------------------------
@@ -190,6 +255,9 @@ def _outgoing(note: Notification) -> Outgoing:
     if note.channel == "email" and not note.body and note.alert_id is not None:
         from .alerts import _alert_mail  # a sweep's row: the mail is rendered by its sender
         note.subject, note.body = _alert_mail(note)
+    elif not note.body and (note.data or {}).get("words") == "receipt":
+        from .notices import render_receipt  # a filing's receipt: its words are made here (issue 18)
+        render_receipt(note)
     to = note.email if note.channel == "email" else note.address
     return Outgoing(key=note.delivery_key, channel=note.channel, to=to, subject=note.subject or "",
                     body=note.body or "", data=dict(note.data or {}))
@@ -208,7 +276,7 @@ def _send(notification_id: int, worker: str) -> str:
     done = db.session.execute(
         update(Notification).where(Notification.id == note.id, Notification.claimed_by == worker)
         .values(status="sent", sent_at=utcnow(), gateway_ref=(ref or "")[:200] or None, lease_until=None,
-                last_error=None, subject=note.subject, body=note.body)).rowcount
+                last_error=None, subject=note.subject, body=note.body, data=note.data)).rowcount
     db.session.commit()
     if note.channel == "national" and note.case_id is not None:
         _next_of_case(note.case_id, note.id)

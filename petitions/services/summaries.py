@@ -138,9 +138,12 @@ def _emissions(d: _Dialect) -> list[tuple[str, str, str, str]]:
     return out
 
 
-def contribution_sql(dialect_name: str, cases: str = "1=1") -> str:
+def contribution_sql(dialect_name: str, cases: str = "1=1", *, case_rows: str = "cases",
+                     deadline_rows: str = "deadlines", event_rows: str = "case_events") -> str:
     """SELECT the summary rows (both grains) of the cases matching ``cases`` (a condition on
-    ``c``, the cases table): the whole table, or the cases a flush touched."""
+    ``c``, the cases table): the whole table, or the cases a flush touched. ``case_rows``,
+    ``deadline_rows``, ``event_rows``: where the cases, limits and events are read (the
+    tables, or the rows a statement is inserting: services/newcase.py)."""
     d = _Dialect(dialect_name)
     resolution = " OR ".join(f"(c.kind = '{kind}' AND d.step IN ({_quoted(steps)}))"
                              for kind, steps in RESOLUTION.items())
@@ -156,16 +159,16 @@ def contribution_sql(dialect_name: str, cases: str = "1=1") -> str:
 WITH l AS (
   SELECT c.agency_id, COALESCE(c.commune_id, 0) AS commune_id, c.kind, {copy_of} AS copy_of,
          c.received_on AS r, d.completed_on AS c, d.due_on AS due
-  FROM deadlines d JOIN cases c ON c.id = d.case_id
+  FROM {deadline_rows} d JOIN {case_rows} c ON c.id = d.case_id
   WHERE d.step = '{HANDLING_STEP}' AND ({cases})
 ), k AS (
   SELECT c.agency_id, COALESCE(c.commune_id, 0) AS commune_id, c.kind, 0 AS copy_of,
          d.started_on AS s, d.completed_on AS c, d.due_on AS due,
          CASE WHEN d.paused_on IS NULL THEN 1 ELSE 0 END AS unpaused, c.outcome,
-         CASE WHEN EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id
+         CASE WHEN EXISTS (SELECT 1 FROM {event_rows} e WHERE e.case_id = c.id
                            AND e.event IN ({_quoted(RESOLVING_EVENTS)}) AND e.acted_on = d.completed_on)
               THEN 1 ELSE 0 END AS resolving
-  FROM deadlines d JOIN cases c ON c.id = d.case_id
+  FROM {deadline_rows} d JOIN {case_rows} c ON c.id = d.case_id
   WHERE ({resolution}) AND ({cases})
 ), e AS (
   {' UNION ALL '.join(branches)}
@@ -187,6 +190,13 @@ def _touched_sql(dialect_name: str) -> str:
     """The contribution of the cases with these ids and of their forwarded or split copies."""
     return contribution_sql(
         dialect_name, f"c.id IN :ids OR (c.parent_id IN :ids AND c.link_type IN ({_quoted(COPY_LINKS)}))")
+
+
+def new_letter_upsert_sql(case_rows: str, deadline_rows: str, event_rows: str) -> str:
+    """PostgreSQL: the summary rows of a new letter whose rows the same statement inserts
+    (services/newcase.py), from those rows: what the ``filing`` statement does after them."""
+    return _upsert_sql(contribution_sql("postgresql", case_rows=case_rows, deadline_rows=deadline_rows,
+                                        event_rows=event_rows), "postgresql")
 
 
 def _upsert_sql(source: str, dialect_name: str) -> str:
@@ -342,6 +352,20 @@ def _after_flush(session, flush_context):
         if any(diff):
             delta.append((key, diff))
     _apply(connection, delta)
+
+
+def note_new_cases(session, ids: list[int], *, written: bool = False) -> None:
+    """New letters written without the unit of work (services/newcase.py): their summary
+    rows, with the statement :func:`_after_flush` runs for new letters, and the figures'
+    stamp moved after the commit. ``written``: the statement that wrote the letters wrote
+    their summary rows too (:func:`new_letter_upsert_sql`)."""
+    if not _enabled(session):
+        return
+    session.info["report_figures_changed"] = True
+    if written:
+        return
+    connection = session.connection()
+    connection.execute(_statement("filing", connection.dialect.name), {"ids": sorted(ids)})
 
 
 @event.listens_for(Session, "after_rollback")

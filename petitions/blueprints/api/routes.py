@@ -111,7 +111,7 @@ def create_case():
 
 def _file(form: CaseForm) -> dict:
     case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today()),
-                            code_checked=False)
+                            code_checked=False, direct=True)
     # the answer is built before the commit: once the letter is stored, nothing but sending
     # the receipt is left (a database outage right after the commit would otherwise answer
     # 503 for a stored letter and the citizen would file it twice). A new letter has no

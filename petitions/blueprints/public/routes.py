@@ -50,12 +50,13 @@ def file_case(kind: str):
         files = checked_files(form, cfg["MAX_ATTACHMENT_BYTES"], cfg["MAX_ATTACHMENTS"])
         if files is not None:
             def attempt():
-                case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today(),
-                                                      files=files), code_checked=False)
-                if citizen is not None:
+                def vouched(case):  # the filer's name and ID number as the identity provider gave them
                     from ...services.citizens import verify_filer
                     verify_filer(case, citizen)
-                data = receipt_data(case, key)  # before the commit expires the new case
+                case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today(),
+                                                      files=files), code_checked=False, direct=True,
+                                        prepare=vouched if citizen is not None else None)
+                data = receipt_data(case, key)
                 db.session.commit()
                 return data
             session["receipt"] = with_code_retry(attempt)

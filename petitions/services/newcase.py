@@ -1,0 +1,173 @@
+"""A new letter's rows written without the ORM's unit of work (issue 18).
+
+A public filing (the API and the web form) writes six kinds of rows at once: the case, its
+filers, its running time limits, the "receive" event, its attachments and the receipt's
+outbox row, then the target 4 summary rows. Through the ORM's unit of work that was six
+INSERT round trips and about 6 ms of CPU a letter, most of the filing's cost at a million
+cases. Here the same objects, built by :func:`services.intake.submit_case` exactly as
+before, are written directly:
+
+- on PostgreSQL in **one statement**: data-modifying CTEs, the case first (``RETURNING
+  *``), each other row ``INSERT ... SELECT <the case's id>, ... FROM new_case``, and the
+  summary rows upserted from the rows being inserted (``summaries.new_letter_upsert_sql``:
+  the ``filing`` statement's SELECT reading the CTEs instead of the tables, which a
+  statement's own inserts are not visible in); the SQL text is made once per *shape* (how
+  many filers, limits, events, files, outbox rows) and kept;
+- elsewhere (SQLite) one INSERT per table, the children in one ``executemany`` each, then
+  the ``filing`` summary statement.
+
+What the session's flush listeners would have done for these rows is done here, for a new
+letter on its own (no parent, no family): the nearest due date kept on the case
+(``workflow.next_due_of``), the confidential mark (its kind: the family rule's case of a
+letter with no family), the summary rows (the same ``filing`` statement as
+``summaries._after_flush``) and the stamp the public statistics compare with. Column
+values are the objects' own, each missing one takes the column's Python default, and every
+value goes through the column's type (sealed identity fields, JSON, UTC times), so the rows
+are the ones the unit of work wrote; ``tests/test_direct_filing.py`` compares the two paths
+column by column on both databases.
+
+The objects stay out of the session: after the call they carry their ids and defaults, and
+the caller reads them (the receipt, the API's answer) without another statement.
+"""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, inspect, text
+
+from ..extensions import db
+
+_SQL: dict[tuple, object] = {}   # (shape, with the summary rows) -> the text() of a shape
+
+
+def _keep_long_statements_parsed() -> None:
+    """psycopg turns a statement's ``%(name)s`` placeholders into ``$n`` on every execution
+    unless the statement is at most 4,096 characters with at most 50 parameters (then the
+    result is kept, ``psycopg._queries``); a filing's one statement is longer, with about 90
+    parameters, and the conversion was about 0.6 ms of a filing's CPU. The limits are raised
+    for this process (the conversion cache keeps 128 statements whatever their length)."""
+    try:
+        from psycopg import _queries
+    except ImportError:  # no psycopg (SQLite only), or a version without these limits
+        return
+    if hasattr(_queries, "MAX_CACHED_STATEMENT_LENGTH") and hasattr(_queries, "MAX_CACHED_STATEMENT_PARAMS"):
+        _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, 1 << 16)
+        _queries.MAX_CACHED_STATEMENT_PARAMS = max(_queries.MAX_CACHED_STATEMENT_PARAMS, 4000)
+
+
+def _values(obj, skip: tuple[str, ...] = ()) -> dict:
+    """Every non-key column of ``obj`` (attribute key -> value): the object's own value, else
+    the column's Python default (evaluated now, and set on the object so the caller sees it)."""
+    out = {}
+    state = obj.__dict__
+    for attr in inspect(type(obj)).column_attrs:
+        column = attr.columns[0]
+        if column.primary_key or attr.key in skip:
+            continue
+        if attr.key in state:
+            value = state[attr.key]
+        elif column.default is not None:
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg
+            setattr(obj, attr.key, value)
+        else:
+            value = None
+        out[attr.key] = value
+    return out
+
+
+def _columns(cls, skip: tuple[str, ...] = ()) -> list:
+    return [(attr.key, attr.columns[0]) for attr in inspect(cls).column_attrs
+            if not attr.columns[0].primary_key and attr.key not in skip]
+
+
+def _pg_statement(shape: tuple, with_summary: bool):
+    """``WITH new_case AS (INSERT INTO cases ... RETURNING id), r0 AS (INSERT INTO parties
+    (case_id, ...) SELECT new_case.id, CAST(:r0_x AS type), ... FROM new_case RETURNING id), ...
+    SELECT (SELECT id FROM new_case), (SELECT id FROM r0), ...``: one round trip."""
+    from sqlalchemy.dialects import postgresql
+
+    from ..models import Case
+    dialect = postgresql.dialect()
+    binds = []
+
+    def cast(name, column):
+        binds.append(bindparam(name, type_=column.type))
+        return f"CAST(:{name} AS {column.type.compile(dialect=dialect)})"
+
+    from ..models import CaseEvent, Deadline
+    from .summaries import new_letter_upsert_sql
+    case_columns = _columns(Case)
+    parts = ["new_case AS (INSERT INTO cases ({}) VALUES ({}) RETURNING *)".format(
+        ", ".join(c.name for _, c in case_columns), ", ".join(cast(f"c_{key}", c) for key, c in case_columns))]
+    selects = ["(SELECT id FROM new_case)"]
+    read_back: dict[type, list[str]] = {Deadline: [], CaseEvent: []}  # what the summary reads
+    n = 0
+    for cls, count in shape:
+        columns = _columns(cls, ("case_id",))
+        for _ in range(count):
+            name = f"r{n}"
+            parts.append("{} AS (INSERT INTO {} (case_id, {}) SELECT new_case.id, {} FROM new_case RETURNING {})".format(
+                name, cls.__tablename__, ", ".join(c.name for _, c in columns),
+                ", ".join(cast(f"{name}_{key}", c) for key, c in columns), "*" if cls in read_back else "id"))
+            read_back.get(cls, []).append(name)
+            selects.append(f"(SELECT id FROM {name})")
+            n += 1
+    if with_summary:
+        for cls, label in ((Deadline, "new_deadlines"), (CaseEvent, "new_events")):
+            rows = " UNION ALL ".join(f"SELECT * FROM {name}" for name in read_back[cls])
+            parts.append(f"{label} AS ({rows or f'SELECT * FROM {cls.__tablename__} WHERE false'})")
+        parts.append(f"summary AS ({new_letter_upsert_sql('new_case', 'new_deadlines', 'new_events')})")
+    sql = "WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(selects)
+    return text(sql).bindparams(*binds)
+
+
+def write(case, children: list[tuple[type, list]]) -> None:
+    """Insert ``case`` and ``children`` ([(model class, [objects])], each object belonging to
+    the case) in the current transaction; sets every object's id (and ``case_id``)."""
+    from ..models import Case  # noqa: F401
+    from .summaries import note_new_cases
+    from .workflow import next_due_of
+    assert case.parent_id is None and getattr(case, "parent", None) is None, "a new letter on its own"
+    case.next_due_on = next_due_of(case)  # what workflow._keep_next_due keeps
+    if case.kind == "denunciation":       # the family rule for a letter with no family
+        case.confidential = True
+    session = db.session
+    connection = session.connection()
+    children = [(cls, objs) for cls, objs in children if objs]
+    if connection.dialect.name == "postgresql":
+        from .summaries import _enabled
+        summary = _enabled(session)
+        shape = tuple((cls, len(objs)) for cls, objs in children)
+        statement = _SQL.get((shape, summary))
+        if statement is None:
+            _keep_long_statements_parsed()
+            statement = _SQL[(shape, summary)] = _pg_statement(shape, summary)
+        params = {f"c_{k}": v for k, v in _values(case).items()}
+        n = 0
+        for cls, objs in children:
+            for obj in objs:
+                params.update({f"r{n}_{k}": v for k, v in _values(obj, ("case_id",)).items()})
+                n += 1
+        ids = session.execute(statement, params).one()
+        case.id = ids[0]
+        n = 1
+        for cls, objs in children:
+            for obj in objs:
+                obj.id, obj.case_id = ids[n], case.id
+                n += 1
+        note_new_cases(session, [case.id], written=summary)
+    else:
+        case.id = connection.execute(Case.__table__.insert().values(
+            {inspect(Case).column_attrs[k].columns[0].name: v for k, v in _values(case).items()})).inserted_primary_key[0]
+        for cls, objs in children:
+            table = cls.__table__
+            names = {attr.key: attr.columns[0].name for attr in inspect(cls).column_attrs}
+            rows = []
+            for obj in objs:
+                row = {names[k]: v for k, v in _values(obj, ("case_id",)).items()}
+                row["case_id"] = case.id
+                rows.append(row)
+            ids = connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
+                                     rows).scalars().all()
+            for obj, new_id in zip(objs, ids):
+                obj.id, obj.case_id = new_id, case.id
+        note_new_cases(session, [case.id])
