@@ -305,9 +305,22 @@ def unique_code() -> str:
 
 
 def register_deadlines(case: Case, channel: Channel) -> None:
-    """The time limits that start when a letter is registered."""
-    for step, due in initial_deadlines(Kind(case.kind), case.received_on, get_calendar(),
-                                       channel=channel, rules=get_rules()):
+    """The time limits that start when a letter is registered. The due dates of a letter
+    received today are computed once per kind and channel and kept with the reference data
+    (calendar and settings: the same stamp, services/refdata.py): every filing of the day has
+    the same ones (issue 18)."""
+    def compute():
+        return initial_deadlines(Kind(case.kind), case.received_on, get_calendar(), channel=channel,
+                                 rules=get_rules())
+    from ..web import local_today
+    if case.received_on == local_today():
+        from .calendar import follows_unenacted
+        from .refdata import cached
+        dues = cached(f"initial-deadlines:{case.kind}:{channel.value}:{case.received_on.isoformat()}:"
+                      f"{follows_unenacted()}", compute)
+    else:  # a letter registered with an earlier date at the desk
+        dues = compute()
+    for step, due in dues:
         case.deadlines.append(_deadline_row(step, due))
 
 
