@@ -306,3 +306,19 @@ def test_a_case_forwarded_to_another_agency_leaves_the_first_queue(client, app, 
         _case(code).agency_id = agencies[agencies["agency_b"]]
         db.session.commit()
     assert not _row(_page(desk_a), code) and _row(_page(desk_b), code)
+
+
+def test_the_unread_badge_is_counted_for_each_page_even_a_kept_one(client, app, agencies, officers):
+    from petitions.models import Notification
+    app.config["TODAY"] = DAY
+    _file(client, agencies)
+    desk = _signed_in(app, "tiepdan")
+    _page(desk), _page(desk)
+    badge = re.compile(r'data-testid="notifications">[^<]*<span class="badge overdue">(\d+)</span>')
+    assert not badge.search(_page(desk))
+    with app.app_context():
+        db.session.add(Notification(user_id=_user("tiepdan").id, kind="due_soon", subject="Sắp đến hạn",
+                                    body="Đơn sắp đến hạn.", status="none"))
+        db.session.commit()
+    html, sent = _statements(app, lambda: _page(desk))
+    assert len(sent) == 1 and badge.search(html).group(1) == "1"
