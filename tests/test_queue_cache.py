@@ -322,3 +322,20 @@ def test_the_unread_badge_is_counted_for_each_page_even_a_kept_one(client, app, 
         db.session.commit()
     html, sent = _statements(app, lambda: _page(desk))
     assert len(sent) == 1 and badge.search(html).group(1) == "1"
+
+
+def test_another_agencys_kept_page_stays_kept_when_a_letter_is_filed_and_handled(client, app, agencies, officers,
+                                                                                 make_officer):
+    """A filing and a transition move their own agency's stamp only (not the generation)."""
+    make_officer("tiepdan.b", ["reception"], agencies["agency_b"])
+    app.config["TODAY"] = DAY
+    _file(client, agencies)
+    desk_b = _signed_in(app, "tiepdan.b")
+    _page(desk_b), _page(desk_b)
+    code = _file(client, agencies)
+    with app.app_context():
+        from petitions.services.workflow import apply_transition
+        apply_transition(_case(code), "accept", _user("chutich"), DAY, {}, today=DAY)
+        db.session.commit()
+    html, sent = _statements(app, lambda: _page(desk_b))
+    assert len(sent) == 1 and not _row(html, code)
