@@ -126,6 +126,10 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        # a migration may have rewritten cases or filers outside the ORM: every officer's kept
+        # queue page is dropped (services/pagecache.py; nothing happens without Redis)
+        from petitions.services.pagecache import changed_everywhere
+        changed_everywhere()
         if sqlite:
             problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             connection.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (register every table)
     from .services import confidentiality  # noqa: F401  (the family rule, kept on every flush)
+    from .services import pagecache, refdata  # noqa: F401  (their stamps move after every commit)
 
     @login_manager.user_loader
     def load_user(user_id: str):

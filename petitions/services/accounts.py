@@ -440,6 +440,26 @@ def recent_logins(user: User, limit: int = 20) -> list[LoginEvent]:
                                    .order_by(LoginEvent.at.desc(), LoginEvent.id.desc()).limit(limit)))
 
 
+@lru_cache(maxsize=2)
+def _loader_statement(in_request: bool):
+    """The user loader's statement, built once per process (its values are parameters): the
+    officer with the roles; in a request also whether the server-side session is alive and
+    the unread notifications (base.html's badge, the context processor in
+    blueprints/reception/notifications.py), so that a kept queue page is ONE statement."""
+    from sqlalchemy import bindparam
+    from sqlalchemy.orm import joinedload
+
+    from ..models import Notification
+    query = db.select(User).where(User.id == bindparam("uid")).options(joinedload(User.role_rows))
+    if not in_request:
+        return query
+    alive = (db.select(UserSession.id).where(UserSession.id == bindparam("sid"),
+                                             UserSession.user_id == User.id).exists())
+    unread = (db.select(db.func.count()).select_from(Notification)
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
+    return query.add_columns(alive, unread)
+
+
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login's loader: ``"id:generation"``; a stale generation or a disabled account
     loads nobody (the session is over)."""
@@ -449,25 +469,26 @@ def load_session_user(user_id: str) -> User | None:
     if ident is None or generation is None:
         return None
     from flask import has_request_context, session
-    from sqlalchemy.orm import joinedload
-    query = db.select(User).where(User.id == ident).options(joinedload(User.role_rows))
     if has_request_context():
         # the server-side session read in the same statement as the officer and the roles
         # (issue 18: one round trip a page instead of three)
         token = session.get("sid")
         if not token or not isinstance(token, str):
             return None  # signed out on the server: the cookie alone opens nothing
-        alive = (db.select(UserSession.id).where(UserSession.id == _session_hash(token),
-                                                 UserSession.user_id == User.id).exists())
-        query = query.add_columns(alive)
-    row = db.session.execute(query).unique().first()
+        query, params = _loader_statement(True), {"uid": ident, "sid": _session_hash(token)}
+    else:
+        query, params = _loader_statement(False), {"uid": ident}
+    row = db.session.execute(query, params).unique().first()
     if row is None:
         return None
     user = row[0]
     if not user.active or (user.session_generation or 0) != generation:
         return None
-    if len(row) > 1 and not row[1]:
-        return None  # signed out on the server: the cookie alone opens nothing
+    if len(row) > 1:
+        if not row[1]:
+            return None  # signed out on the server: the cookie alone opens nothing
+        from flask import g
+        g.unread_notifications = row[2] or 0  # dropped if this request writes a notification
     return user
 
 

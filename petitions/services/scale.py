@@ -366,6 +366,9 @@ def seed_scale(n: int, *, seed: int = 7, years: int = 10, chunk: int = 20_000, t
                                        f"(SELECT max(id) FROM {table}))"))
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
+    # COPY bypasses the session listeners too: every officer's kept queue page is dropped
+    from .pagecache import changed_everywhere
+    changed_everywhere()
     totals["seconds"] = time.perf_counter() - started
     return totals
 

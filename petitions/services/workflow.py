@@ -497,8 +497,11 @@ def _keep_next_due(session, flush_context, instances):
             else:
                 # a derived value, not an edit of the case: no version bump (an officer's open
                 # form stays valid), so a plain UPDATE, and the loaded case is told the new value
+                # its agency's queue shows the new due date (services/pagecache.py): said here,
+                # so that the statement does not move every agency's stamp
                 session.execute(db.update(Case).where(Case.id == case.id).values(next_due_on=value)
-                                .execution_options(synchronize_session=False))
+                                .execution_options(synchronize_session=False,
+                                                   petitions_queue_agencies=(case.agency_id,)))
                 set_committed_value(case, "next_due_on", value)
 
 

@@ -8,8 +8,10 @@ from datetime import date
 
 from flask import (Response, abort, current_app, flash, g, redirect, render_template, request,
                    send_file, session, url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from ...security import BaseForm as FlaskForm
 
@@ -20,7 +22,7 @@ from ...permissions import allowed, can_register_letters, can_urge, can_view_cas
 from ...services.codes import format_code, normalize
 from ...services.calendar import get_calendar
 from ...services.collation import commune_choices
-from ...services import uploads
+from ...services import pagecache, uploads
 from ...services.intake import submit_case
 from ...services.workflow import available_actions, ordered_actions, record_withdrawals
 from ...services.queries import CaseFilter, case_list_query, ordered, queue_page
@@ -71,10 +73,10 @@ def _filter_args(source) -> dict:
     return args
 
 
-def _filter_form() -> tuple[FilterForm, CaseFilter]:
+def _filter_form(term=None) -> tuple[FilterForm, CaseFilter]:
     data = MultiDict(request.args)
     data.pop("q", None)
-    term = search_term(request.args.get("s"))
+    term = search_term(request.args.get("s")) if term is None else term
     if term:
         data["q"] = term
     form = FilterForm(data)
@@ -92,24 +94,77 @@ def _filter_form() -> tuple[FilterForm, CaseFilter]:
     return form, f
 
 
+def _fragment(name: str, **context) -> Markup:
+    """A part of the queue page rendered on its own (kept per process by the view)."""
+    return Markup(current_app.jinja_env.get_template(name).render(**context))
+
+
+def _queue_filters(keep: bool) -> tuple[Markup, CaseFilter]:
+    """The filter form's fields as HTML and the filter they make, kept per process, language,
+    reference data version and filter values (the CSRF token stays outside, per request)."""
+    term = search_term(request.args.get("s")) or ""
+    key = None
+    if keep:
+        key = (str(get_locale()), g._refdata_version, request.script_root, term,
+               tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "s", "q"))))
+        hit = pagecache.lru("queue-filters").get(key)
+        if hit is not None:
+            html, fields, overdue = hit
+            return html, CaseFilter(**fields, overdue_on=local_today() if overdue else None)
+    form, f = _filter_form(term)
+    html = _fragment("reception/_queue_filters.html", form=form)
+    if key is not None:
+        fields = {k: v for k, v in vars(f).items() if k != "overdue_on"}
+        pagecache.lru("queue-filters").put(key, (html, fields, f.overdue_on is not None))
+    return html, f
+
+
 @bp.route("/", methods=["GET", "POST"])
 def queue():
+    """The agency's work queue. The heading, urgings, count, rows and pager are kept per
+    process under the change stamps of the agencies in the officer's scope
+    (services/pagecache.py), read before the data: a kept page is served only while no
+    commit touched those agencies' cases, filers, time limits or urgings (nor reference data,
+    the day, the language, the filters, the page or what this officer may see)."""
     # the search is sent by POST (issue 14): the term never appears in the address
     if request.method == "POST":
         return redirect(url_for("reception.queue", **_filter_args(request.form)), 303)
     if request.args.get("q"):  # an old bookmark or a hand-typed address: the term leaves the URL
         return redirect(url_for("reception.queue", **_filter_args(request.args)), 303)
-    form, f = _filter_form()
+    from ...permissions import agency_scope
+    user = current_user._get_current_object()  # not the proxy, 50 times over
+    scope = agency_scope(user, "case.list")
+    # the stamps first (one MGET, with the reference data's version), then the data
+    stamps = pagecache.read_stamps(None if scope is None else tuple(sorted({*scope, user.agency_id})))
+    filters, f = _queue_filters(stamps is not None)
     page = max(request.args.get("page", 1, type=ascii_int), 1)
     size = current_app.config["PAGE_SIZE"]
-    user = current_user._get_current_object()  # not the proxy, 50 times over
-    rows, total, g.unread_notifications = queue_page(user, f, page, size, unread_of=user)
-    pages = max((total + size - 1) // size, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    key = entry = None
+    if stamps is not None:
+        key = (stamps, user.id, user.agency_id, user.roles, str(get_locale()), local_today(), request.script_root,
+               page, size, tuple(vars(f).values()), tuple(sorted(args.items())))
+        entry = pagecache.lru("queue").get(key)
+    if entry is None:
+        entry = _queue_parts(user, f, page, size, args)
+        if key is not None:
+            pagecache.lru("queue").put(key, entry)
+    head, listing = entry
+    return render_template("reception/queue.html", head=head, filters=filters, listing=listing)
+
+
+def _queue_parts(user, f: CaseFilter, page: int, size: int, args: dict) -> tuple[Markup, Markup]:
+    """The queue page's heading with the urgings, and its count, rows and pager, as HTML."""
     from .urgings import open_urgings_for
-    return render_template("reception/queue.html", form=form, rows=_queue_rows(rows, user), total=total, page=page,
-                           pages=pages, args=args, all_agencies=user.sees_all_agencies,
-                           urgings=open_urgings_for(user.agency_id))
+    rows, total = queue_page(user, f, page, size)
+    pages = max((total + size - 1) // size, 1)
+    all_agencies = user.sees_all_agencies
+    urgings = [(len(u.cases), u.reply_due_on, u.id) for u in open_urgings_for(user.agency_id)]
+    head = _fragment("reception/_queue_head.html", all_agencies=all_agencies, urgings=urgings,
+                     agency_name=None if all_agencies else user.agency.name)
+    listing = _fragment("reception/_queue_list.html", rows=_queue_rows(rows, user), total=total, page=page,
+                        pages=pages, args=args, all_agencies=all_agencies)
+    return head, listing
 
 
 def _shown_titles(rows, user) -> dict:
