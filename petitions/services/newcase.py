@@ -20,7 +20,8 @@ What the session's flush listeners would have done for these rows is done here, 
 letter on its own (no parent, no family): the nearest due date kept on the case
 (``workflow.next_due_of``), the confidential mark (its kind: the family rule's case of a
 letter with no family), the summary rows (the same ``filing`` statement as
-``summaries._after_flush``) and the stamp the public statistics compare with. Column
+``summaries._after_flush``), the stamp the public statistics compare with and the agency's
+work-queue stamp (services/pagecache.py). Column
 values are the objects' own, each missing one takes the column's Python default, and every
 value goes through the column's type (sealed identity fields, JSON, UTC times), so the rows
 are the ones the unit of work wrote; ``tests/test_direct_filing.py`` compares the two paths
@@ -131,6 +132,8 @@ def write(case, children: list[tuple[type, list]]) -> None:
     if case.kind == "denunciation":       # the family rule for a letter with no family
         case.confidential = True
     session = db.session
+    from .pagecache import touch
+    touch(session, {case.agency_id})  # the agency's work queue shows the letter after the commit
     connection = session.connection()
     children = [(cls, objs) for cls, objs in children if objs]
     if connection.dialect.name == "postgresql":
