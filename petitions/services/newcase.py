@@ -32,7 +32,9 @@ the caller reads them (the receipt, the API's answer) without another statement.
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, inspect, text
+import json
+
+from sqlalchemy import JSON, inspect
 
 from ..extensions import db
 
@@ -80,35 +82,43 @@ def _columns(cls, skip: tuple[str, ...] = ()) -> list:
             if not attr.columns[0].primary_key and attr.key not in skip]
 
 
-def _pg_statement(shape: tuple, with_summary: bool):
-    """``WITH new_case AS (INSERT INTO cases ... RETURNING id), r0 AS (INSERT INTO parties
-    (case_id, ...) SELECT new_case.id, CAST(:r0_x AS type), ... FROM new_case RETURNING id), ...
-    SELECT (SELECT id FROM new_case), (SELECT id FROM r0), ...``: one round trip."""
-    from sqlalchemy.dialects import postgresql
-
-    from ..models import Case
-    dialect = postgresql.dialect()
-    binds = []
-
-    def cast(name, column):
-        binds.append(bindparam(name, type_=column.type))
-        return f"CAST(:{name} AS {column.type.compile(dialect=dialect)})"
-
-    from ..models import CaseEvent, Deadline
+def _pg_statement(shape: tuple, with_summary: bool, dialect) -> tuple[str, dict]:
+    """``WITH new_case AS (INSERT INTO cases ... RETURNING *), r0 AS (INSERT INTO parties
+    (case_id, ...) SELECT new_case.id, CAST(%s AS type), ... FROM new_case RETURNING id), ...
+    SELECT (SELECT id FROM new_case), (SELECT id FROM r0), ...``: one round trip. Returns the
+    SQL (DB-API placeholders, sent by ``exec_driver_sql``: no compilation and no named-parameter
+    processing per filing) and, per model class, its columns with their types' bind processors
+    in placeholder order."""
+    from ..models import Case, CaseEvent, Deadline
     from .summaries import new_letter_upsert_sql
-    case_columns = _columns(Case)
+    plan: dict = {}
+
+    def processor(column):
+        if isinstance(column.type, JSON):  # psycopg adapts JSON through SQLAlchemy's bind casts, not a processor
+            return getattr(dialect, "_json_serializer", None) or json.dumps
+        return column.type.bind_processor(dialect)
+
+    def columns(cls, skip=()):
+        if cls not in plan:
+            plan[cls] = [(key, processor(column)) for key, column in _columns(cls, skip)]
+        return _columns(cls, skip)
+
+    def casts(cols):
+        return ", ".join(f"CAST(%s AS {c.type.compile(dialect=dialect)})" for _, c in cols)
+
+    case_columns = columns(Case)
     parts = ["new_case AS (INSERT INTO cases ({}) VALUES ({}) RETURNING *)".format(
-        ", ".join(c.name for _, c in case_columns), ", ".join(cast(f"c_{key}", c) for key, c in case_columns))]
+        ", ".join(c.name for _, c in case_columns), casts(case_columns))]
     selects = ["(SELECT id FROM new_case)"]
     read_back: dict[type, list[str]] = {Deadline: [], CaseEvent: []}  # what the summary reads
     n = 0
     for cls, count in shape:
-        columns = _columns(cls, ("case_id",))
+        cols = columns(cls, ("case_id",))
         for _ in range(count):
             name = f"r{n}"
             parts.append("{} AS (INSERT INTO {} (case_id, {}) SELECT new_case.id, {} FROM new_case RETURNING {})".format(
-                name, cls.__tablename__, ", ".join(c.name for _, c in columns),
-                ", ".join(cast(f"{name}_{key}", c) for key, c in columns), "*" if cls in read_back else "id"))
+                name, cls.__tablename__, ", ".join(c.name for _, c in cols), casts(cols),
+                "*" if cls in read_back else "id"))
             read_back.get(cls, []).append(name)
             selects.append(f"(SELECT id FROM {name})")
             n += 1
@@ -116,15 +126,21 @@ def _pg_statement(shape: tuple, with_summary: bool):
         for cls, label in ((Deadline, "new_deadlines"), (CaseEvent, "new_events")):
             rows = " UNION ALL ".join(f"SELECT * FROM {name}" for name in read_back[cls])
             parts.append(f"{label} AS ({rows or f'SELECT * FROM {cls.__tablename__} WHERE false'})")
-        parts.append(f"summary AS ({new_letter_upsert_sql('new_case', 'new_deadlines', 'new_events')})")
-    sql = "WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(selects)
-    return text(sql).bindparams(*binds)
+        summary = new_letter_upsert_sql("new_case", "new_deadlines", "new_events")
+        parts.append(f"summary AS ({summary.replace('%', '%%')})")
+    return "WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(selects), plan
+
+
+def _params(obj, plan: list, skip=()) -> list:
+    values = _values(obj, skip)
+    return [value if process is None or value is None else process(value)
+            for value, process in ((values[key], process) for key, process in plan)]
 
 
 def write(case, children: list[tuple[type, list]]) -> None:
     """Insert ``case`` and ``children`` ([(model class, [objects])], each object belonging to
     the case) in the current transaction; sets every object's id (and ``case_id``)."""
-    from ..models import Case  # noqa: F401
+    from ..models import Case
     from .summaries import note_new_cases
     from .workflow import next_due_of
     assert case.parent_id is None and getattr(case, "parent", None) is None, "a new letter on its own"
@@ -143,14 +159,13 @@ def write(case, children: list[tuple[type, list]]) -> None:
         statement = _SQL.get((shape, summary))
         if statement is None:
             _keep_long_statements_parsed()
-            statement = _SQL[(shape, summary)] = _pg_statement(shape, summary)
-        params = {f"c_{k}": v for k, v in _values(case).items()}
-        n = 0
+            statement = _SQL[(shape, summary)] = _pg_statement(shape, summary, connection.dialect)
+        sql, plan = statement
+        params = _params(case, plan[Case])
         for cls, objs in children:
             for obj in objs:
-                params.update({f"r{n}_{k}": v for k, v in _values(obj, ("case_id",)).items()})
-                n += 1
-        ids = session.execute(statement, params).one()
+                params += _params(obj, plan[cls], ("case_id",))
+        ids = connection.exec_driver_sql(sql, tuple(params)).one()
         case.id = ids[0]
         n = 1
         for cls, objs in children:

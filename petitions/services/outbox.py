@@ -45,7 +45,7 @@ from sqlalchemy import and_, event, exists, func, or_, update
 from sqlalchemy.orm import Session, aliased
 
 from ..extensions import db
-from ..jobs import IdOf, enqueue_after_commit
+from ..jobs import IdOf, enqueue_after_commit, redis_after_commit
 from ..models import AuditLog, Notification, User
 from ..models.types import utcnow
 from .gateways import GatewayError, Outgoing, gateway_for
@@ -120,23 +120,36 @@ def kick_after_commit(session) -> None:
     session.info["petitions_outbox_kick"] = True
 
 
-@event.listens_for(Session, "after_commit")
-def _kick(session):
+def _kick(session, pipe):
+    """The kick's ``SET NX`` goes with the commit's one Redis pipeline (jobs.redis_after_commit);
+    only the commit that set the mark queues the job (a second round trip, once per job)."""
     if not session.info.pop("petitions_outbox_kick", None):
-        return
+        return None
+    pipe.set(_kick_key(), 1, nx=True, ex=KICK_SECONDS)
+    return _queue_kicked_job
+
+
+def _queue_kicked_job(results) -> None:
     from redis.exceptions import RedisError
 
     from ..jobs import get_queue, shared_redis
+    if results is None:  # the sweep's catch-up sends what waits when Redis returns
+        log.warning("Redis unavailable, outbox rows left for the next sweep")
+        return
+    if not results[0]:
+        return  # a job is queued already and has not started: it will find these rows
+    redis = shared_redis()
     try:
-        redis = shared_redis()
-        if redis.set(_kick_key(), 1, nx=True, ex=KICK_SECONDS):
-            try:
-                get_queue(redis).enqueue(KICK_JOB, job_timeout=300)
-            except RedisError:
-                redis.delete(_kick_key())
-                raise
-    except RedisError as error:  # the sweep's catch-up sends what waits when Redis returns
+        get_queue(redis).enqueue(KICK_JOB, job_timeout=300)
+    except RedisError as error:
         log.warning("Redis unavailable, outbox rows left for the next sweep: %s", error)
+        try:
+            redis.delete(_kick_key())
+        except RedisError:
+            pass
+
+
+redis_after_commit(_kick)
 
 
 @event.listens_for(Session, "after_rollback")

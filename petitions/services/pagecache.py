@@ -34,6 +34,8 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from ..jobs import redis_after_commit
+
 TTL = 300.0  # seconds an entry is served at most, whatever the stamps say
 SIZE = 256  # entries kept per process (each cache)
 _FLAG = "queue_touched"  # session.info: agency ids, and _UNKNOWN
@@ -100,17 +102,21 @@ def read_stamps(agency_ids) -> tuple | None:
     return (*values, g._refdata_version)
 
 
-def _bump(agencies: set) -> None:
-    from redis.exceptions import RedisError
+def _queue_bump(pipe, agencies: set) -> None:
     parts = ["all", *sorted(a for a in agencies if a != _UNKNOWN)]
     if _UNKNOWN in agencies:
         parts.append("gen")
+    for p in parts:
+        k = _key(p)
+        pipe.set(k, _initial(), nx=True)  # a missing stamp never counts again from a value it had
+        pipe.incr(k)
+
+
+def _bump(agencies: set) -> None:
+    from redis.exceptions import RedisError
     try:
         pipe = _redis().pipeline(transaction=False)
-        for p in parts:
-            k = _key(p)
-            pipe.set(k, _initial(), nx=True)  # a missing stamp never counts again from a value it had
-            pipe.incr(k)
+        _queue_bump(pipe, agencies)
         pipe.execute()
     except RedisError:
         # the other processes cannot be told; they keep nothing while they cannot reach
@@ -213,11 +219,17 @@ def _collect_statements(state):
     touch(state.session, known if known is not None else (None,))
 
 
-@event.listens_for(Session, "after_commit")
-def _announce(session):
+def _announce(session, pipe):
+    """The touched agencies' stamps move with the commit's one Redis pipeline
+    (jobs.redis_after_commit); Redis unreachable: this process forgets its own pages."""
     touched = session.info.pop(_FLAG, None)
-    if touched and has_app_context():
-        _bump(touched)
+    if not touched:
+        return None
+    _queue_bump(pipe, touched)
+    return lambda results: clear() if results is None else None
+
+
+redis_after_commit(_announce)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -65,6 +65,7 @@ from datetime import date, timedelta
 from sqlalchemy import bindparam, event, inspect, text
 from sqlalchemy.orm import Session
 
+from ..jobs import redis_after_commit
 from ..models.summaries import MEASURES
 
 SENTINEL = date(9999, 12, 31)
@@ -374,16 +375,21 @@ def _forget(session):
     session.info.pop("report_figures_changed", None)
 
 
-@event.listens_for(Session, "after_commit")
-def _announce(session):
-    """Committed new figures: the version stamp the cached public statistics compare with."""
-    if session.info.pop("report_figures_changed", None):
-        bump_version()
+def _announce(session, pipe):
+    """Committed new figures: the version stamp the cached public statistics compare with
+    (in the commit's one Redis pipeline, jobs.redis_after_commit)."""
+    if not session.info.pop("report_figures_changed", None):
+        return None
+    pipe.incr(_version_key())
+    return lambda results: None  # unreachable Redis: the cache refreshes on its time limit alone
 
 
 def _version_key() -> str:
     from flask import current_app
     return f"{current_app.config['RQ_QUEUE']}:figures-version"
+
+
+redis_after_commit(_announce)  # the stamp goes with the commit's one pipeline
 
 
 def _redis():
