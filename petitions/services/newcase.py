@@ -38,7 +38,7 @@ from sqlalchemy import JSON, inspect
 
 from ..extensions import db
 
-_SQL: dict[tuple, object] = {}   # (shape, with the summary rows) -> the text() of a shape
+_SQL: dict[tuple, tuple] = {}   # (shape, with the summary rows) -> (SQL, columns and processors per class)
 
 
 def _keep_long_statements_parsed() -> None:
