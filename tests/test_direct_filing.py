@@ -165,3 +165,35 @@ def test_receipts_of_many_filings_go_out_with_one_job_each_time_the_worker_catch
     assert r.status_code == 201 and len(queued()) == 1
     run_worker()
     assert len(smtp.messages) == 6 and r.get_json()["tracking_code"][:5] in smtp.messages[-1]["body"]
+
+
+def test_the_kicked_job_skips_rows_it_may_not_claim_and_does_not_kick_itself_for_them(app, client, agencies):
+    """A national record held behind an earlier failed record of its case is not "waiting":
+    the kicked job neither takes it in its batch nor queues itself again for it (review)."""
+    from datetime import timedelta
+
+    from rq import Queue
+
+    from petitions.jobs import redis_connection
+    from petitions.models import Case, Notification
+    from petitions.models.types import utcnow
+    from petitions.services import outbox
+
+    from .conftest import valid_letter
+    body = valid_letter("complaint", agencies["commune_a"])
+    body["petitioner"] = dict(body["petitioner"], email="")
+    assert client.post("/api/v1/cases", json=body).status_code == 201
+    with app.app_context():
+        case_id = db.session.scalar(db.select(Case.id))
+        held = [Notification(channel="national", idempotency_key=f"national:test:{n}", kind="national_sync",
+                             case_id=case_id, subject="", body="", status=status, attempts=1 if n == 0 else 0,
+                             next_attempt_at=utcnow() + timedelta(hours=1) if n == 0 else None)
+                for n, status in enumerate(("failed", "pending", "pending"))]
+        db.session.add_all(held)
+        db.session.commit()
+        assert outbox.waiting() == []
+        queue = Queue(app.config["RQ_QUEUE"], connection=redis_connection())
+        queue.empty()
+        assert outbox.deliver_waiting(limit=2) == {}
+        assert queue.job_ids == []
+        assert {n.status for n in db.session.scalars(db.select(Notification))} == {"failed", "pending"}

@@ -91,6 +91,8 @@ def test_events_are_replayed_in_order_per_case_after_an_outage(client, app, agen
     assert len(national.delivered) == 4
     assert sorted((d["case_code"], d["sequence"], d["event"]) for d in national.delivered) == sorted(
         [(c, 1, "receive") for c in codes] + [(c, 2, "accept") for c in codes])
+    for received in (d for d in national.delivered if d["event"] == "receive"):  # written in one statement
+        assert received["commune"] == agencies["commune_a"] and received["receiving_agency"], received
     record = next(d for d in national.delivered if d["event"] == "accept")
     assert record["kind"] == "KN" and record["status"] == "accepted" and record["event_date"] == "2026-08-04"
     assert record["commune"] == agencies["commune_a"] and record["received_on"] == "2026-08-03"

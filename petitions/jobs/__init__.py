@@ -121,13 +121,31 @@ def _enqueue_pending(session):
 _AFTER_COMMIT: list = []
 
 
-def redis_after_commit(add):
-    """Register ``add(session, pipe)``, called after every commit: it queues its module's Redis
-    commands for this commit on ``pipe`` and returns ``done(results)``, or None when it has
-    nothing to send. Every module's commands go in ONE pipeline, one round trip a commit
-    (issue 18: a filing moved three stamps with three round trips). ``done`` gets its own
-    commands' results, or None when Redis could not be reached."""
-    _AFTER_COMMIT.append(add)
+class _Unsent:
+    """Stands for the pipeline when no client can be made: takes the commands, sends nothing."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __len__(self):
+        return self.count
+
+    def __getattr__(self, name):
+        def command(*args, **kwargs):
+            self.count += 1
+            return self
+        return command
+
+
+def redis_after_commit(add, *, flags: tuple[str, ...] = ()):
+    """Register ``add(session, pipe)``, called after every commit: it pops its flags from
+    ``session.info``, queues its module's Redis commands for this commit on ``pipe`` and returns
+    ``done(results)``, or None when it has nothing to send. Every module's commands go in ONE
+    pipeline, one round trip a commit (issue 18: a filing moved three stamps with three round
+    trips). ``done`` gets its own commands' results (a failed command's result is its
+    exception, the others' are kept), or None when Redis could not be reached. ``flags``: the
+    ``session.info`` keys dropped when there is no application (no configuration to send with)."""
+    _AFTER_COMMIT.append((add, flags))
     return add
 
 
@@ -135,25 +153,28 @@ def redis_after_commit(add):
 def _redis_after_commit(session):
     from flask import has_app_context
     if not has_app_context():
+        for _add, flags in _AFTER_COMMIT:
+            for flag in flags:
+                session.info.pop(flag, None)
         return
-    pipe, parts = None, []
-    for add in _AFTER_COMMIT:
-        if pipe is None:
-            try:
-                pipe = shared_redis().pipeline(transaction=False)
-            except RedisError:
-                return
+    try:
+        pipe = shared_redis().pipeline(transaction=False)
+    except RedisError:
+        pipe = _Unsent()
+    parts = []
+    for add, _flags in _AFTER_COMMIT:
         start = len(pipe)
         done = add(session, pipe)
         if done is not None:
             parts.append((start, len(pipe), done))
     if not parts:
         return
-    try:
-        results = pipe.execute() if len(pipe) else []
-    except RedisError as error:
-        log.warning("Redis unavailable after a commit: %s", error)
-        results = None
+    results = None
+    if not isinstance(pipe, _Unsent):
+        try:
+            results = pipe.execute(raise_on_error=False) if len(pipe) else []
+        except RedisError as error:
+            log.warning("Redis unavailable after a commit: %s", error)
     for start, end, done in parts:
         done(None if results is None else results[start:end])
 

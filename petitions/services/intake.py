@@ -77,6 +77,9 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True, direc
         receiving_agency_id=sub.agency.id,
         agency_id=sub.agency.id,
         agency=sub.agency,  # the receipt mail names it before the flush (a pending case loads nothing)
+        # and so do the national record of a letter written in one statement (a case outside
+        # the session loads no relationship: services/newcase.py)
+        receiving_agency=sub.agency, commune=sub.commune,
         commune_id=sub.commune.id if sub.commune else None,
         status=INITIAL_STATUS.value,
         is_anonymous=sub.is_anonymous,

@@ -133,7 +133,7 @@ def _queue_kicked_job(results) -> None:
     from redis.exceptions import RedisError
 
     from ..jobs import get_queue, shared_redis
-    if results is None:  # the sweep's catch-up sends what waits when Redis returns
+    if results is None or isinstance(results[0], Exception):  # the sweep's catch-up sends them
         log.warning("Redis unavailable, outbox rows left for the next sweep")
         return
     if not results[0]:
@@ -149,7 +149,7 @@ def _queue_kicked_job(results) -> None:
             pass
 
 
-redis_after_commit(_kick)
+redis_after_commit(_kick, flags=("petitions_outbox_kick",))
 
 
 @event.listens_for(Session, "after_rollback")
@@ -158,9 +158,11 @@ def _no_kick(session):
 
 
 def waiting(limit: int = 500) -> list[int]:
-    """Rows written and not yet picked up (no back-off running), oldest first."""
+    """Rows written, not yet picked up (no back-off running) and claimable now (a national
+    record held behind an earlier one of its case is not), oldest first."""
     return list(db.session.scalars(
-        db.select(Notification.id).where(Notification.status == "pending", Notification.next_attempt_at.is_(None))
+        db.select(Notification.id).where(Notification.status == "pending", Notification.next_attempt_at.is_(None),
+                                         _claimable(utcnow()))
         .order_by(Notification.id).limit(limit)))
 
 
@@ -172,7 +174,7 @@ def deliver_waiting(limit: int = 500) -> dict[str, int]:
     ids = waiting(limit)
     db.session.commit()
     outcome = deliver(ids) if ids else {}
-    if len(ids) == limit:
+    if len(ids) == limit and outcome.get("skipped", 0) < len(ids):  # more may wait: the next job
         kick_after_commit(db.session)
         db.session.commit()
     return outcome

@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from ..jobs import redis_after_commit
 
-TTL = 300.0  # seconds an entry is served at most, whatever the stamps say
+TTL = 60.0  # seconds an entry is served at most, whatever the stamps say (the one guard when a
+# commit could not move the stamps: a change, a newly confidential filer among them, shows within a minute)
 SIZE = 256  # entries kept per process (each cache)
 _FLAG = "queue_touched"  # session.info: agency ids, and _UNKNOWN
 _UNKNOWN = "*"
@@ -226,10 +227,10 @@ def _announce(session, pipe):
     if not touched:
         return None
     _queue_bump(pipe, touched)
-    return lambda results: clear() if results is None else None
+    return lambda results: clear() if results is None or any(isinstance(r, Exception) for r in results) else None
 
 
-redis_after_commit(_announce)
+redis_after_commit(_announce, flags=(_FLAG,))
 
 
 @event.listens_for(Session, "after_rollback")

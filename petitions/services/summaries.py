@@ -389,7 +389,7 @@ def _version_key() -> str:
     return f"{current_app.config['RQ_QUEUE']}:figures-version"
 
 
-redis_after_commit(_announce)  # the stamp goes with the commit's one pipeline
+redis_after_commit(_announce, flags=("report_figures_changed",))  # the stamp goes with the commit's pipeline
 
 
 def _redis():
