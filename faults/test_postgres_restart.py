@@ -1,6 +1,7 @@
 """(a) PostgreSQL restarted while citizens file: requests during the outage get a clear
 503 "try again" (JSON for the API, a page for the web) with Retry-After, nothing is
-half-written, and the pool recovers by itself (pre-ping) once the server is back."""
+half-written, and the pool recovers by itself (its liveness check at checkout,
+petitions/dbliveness.py) once the server is back."""
 from __future__ import annotations
 
 import threading

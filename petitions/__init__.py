@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import catalogues  # compiled catalogues; production refuses to start without Vietnamese
     catalogues.prepare(app)
 
+    from . import dbliveness  # noqa: F401  (a pooled connection's socket polled at checkout)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     csrf.init_app(app)

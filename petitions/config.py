@@ -239,7 +239,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         connect_args = dict(engine_options.get("connect_args") or {})
         connect_args.setdefault("options", options)
         engine_options["connect_args"] = connect_args
-        engine_options.setdefault("pool_pre_ping", True)
+        # a pooled connection is checked by polling its socket at checkout (petitions/dbliveness.py),
+        # not by a SELECT 1 round trip on every request; {"pool_pre_ping": true} brings that back
+        engine_options.setdefault("pool_pre_ping", False)
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
 
     if production:

@@ -95,7 +95,7 @@ def test_metrics_still_answer_when_redis_is_down(client, app):
 
 def test_database_unreachable_answers_503_try_again(client, app, agencies):
     """A request whose database is unreachable gets 503 with Retry-After, in Vietnamese, as a
-    page or as JSON; once the database is back the same request works (pre-ping)."""
+    page or as JSON; once the database is back the same request works (the pool checks its connections)."""
     from sqlalchemy import create_engine
     with app.app_context():
         real = db.engines[None]
