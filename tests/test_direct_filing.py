@@ -197,3 +197,81 @@ def test_the_kicked_job_skips_rows_it_may_not_claim_and_does_not_kick_itself_for
         assert outbox.deliver_waiting(limit=2) == {}
         assert queue.job_ids == []
         assert {n.status for n in db.session.scalars(db.select(Notification))} == {"failed", "pending"}
+
+
+def test_a_public_filing_commits_its_one_statement_by_itself_on_postgresql(app, client, agencies):
+    """PostgreSQL: the filing's one statement runs in autocommit (no BEGIN, no COMMIT round
+    trip); the letter is stored and shown to its filer. SQLite: in its transaction as before."""
+    from sqlalchemy import event
+
+    from .conftest import BACKEND, valid_letter
+    seen = []
+
+    def record(conn, cursor, statement, params, context, executemany):
+        if "INSERT INTO cases" in statement:
+            seen.append((db.session.info.get("petitions_written_alone", False),
+                         getattr(conn.connection.dbapi_connection, "autocommit", None)))
+    with app.app_context():
+        engine = db.engine
+    # the first filing after the reference data changed reads it (the tests' clean-up changes
+    # the calendar): that statement joins the read's transaction (the last test below)
+    assert client.post("/api/v1/cases", json=valid_letter("petition", agencies["commune_a"])).status_code == 201
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        r = client.post("/api/v1/cases", json=valid_letter("complaint", agencies["commune_a"]))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert r.status_code == 201
+    assert seen == ([(True, True)] if BACKEND == "postgresql" else [(False, None)])
+    answer = r.get_json()
+    looked = client.get(f"/api/v1/cases/{answer['tracking_code']}", headers={"X-Access-Key": answer["access_key"]})
+    assert looked.status_code == 200 and looked.get_json()["tracking_code"] == answer["tracking_code"]
+    with app.app_context():  # the pooled connection is back in transactions for the next request
+        from sqlalchemy import text
+        raw = db.engine.raw_connection()
+        try:
+            assert getattr(raw.dbapi_connection, "autocommit", False) is False
+        finally:
+            raw.close()
+        assert db.session.execute(text("SELECT count(*) FROM cases")).scalar() == 2
+
+
+def test_a_write_promised_alone_refuses_a_later_change_in_its_transaction(app, agencies):
+    from petitions.models import AuditLog, Case
+    from petitions.services.intake import submit_case
+
+    from .conftest import BACKEND
+    with app.test_request_context():  # the reference data read once (the next request reads nothing)
+        submit_case(_submission(agencies, "complaint"), code_checked=False, direct=True)
+        db.session.rollback()
+    with app.test_request_context():
+        case, _key = submit_case(_submission(agencies, "complaint"), code_checked=False, direct=True, alone=True)
+        db.session.add(AuditLog(user_id=None, action="test", object_type="case", object_id=case.id, details={}))
+        if BACKEND == "postgresql":
+            with pytest.raises(RuntimeError, match="alone=False"):
+                db.session.flush()
+            db.session.rollback()
+            # the letter was committed by its own statement; the refused change was not
+            assert db.session.get(Case, case.id) is not None
+            assert db.session.scalar(db.select(db.func.count()).select_from(AuditLog)
+                                     .where(AuditLog.action == "test")) == 0
+        else:  # SQLite: one transaction as before, the flush joins it
+            db.session.flush()
+            db.session.rollback()
+            assert db.session.get(Case, case.id) is None
+
+
+def test_a_write_after_a_read_stays_in_its_transaction(app, agencies):
+    """Reference data read cold, or anything else read first: the statement joins the open
+    transaction, and a rollback takes the letter back with the rest."""
+    from sqlalchemy import text
+
+    from petitions.models import Case
+    from petitions.services.intake import submit_case
+    with app.test_request_context():
+        db.session.execute(text("SELECT 1"))
+        case, _key = submit_case(_submission(agencies, "petition", respondent=None), code_checked=False,
+                                 direct=True, alone=True)
+        assert not db.session.info.get("petitions_written_alone")
+        db.session.rollback()
+        assert db.session.get(Case, case.id) is None

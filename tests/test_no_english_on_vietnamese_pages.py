@@ -27,7 +27,9 @@ ENGLISH = re.compile(
     r"Edit|Search|Filter|Download|Sign|Source|Date|Name|Status|Yes|None|True|False|days?|working|due|"
     r"agency|case|cases|letter|letters|complaint|denunciation|petition|officer|report|total|none|"
     r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|June|July|"
-    r"August|September|October|November|December|Year's|Day|Eve)\b")
+    r"August|September|October|November|December|Year's|Day|Eve|"
+    # WTForms' own label of a field given none (its name, title-cased): shown in the error summary
+    r"Respondent|Petitioner|Signers)\b")
 # words that are not English sentences on a Vietnamese page, each with its reason
 ALLOWED = {
     # file formats and standards, written the same in Vietnamese
@@ -133,6 +135,16 @@ def pages(app):
         out.append(("/track failed", r.get_data(as_text=True)))
         r = Client(app).submit("/auth/login", {"username": "rp_head", "password": "wrong"}, follow_redirects=True)
         out.append(("sign-in failed", r.get_data(as_text=True)))
+        # the desk's form sent without the matter complained about: the error summary names
+        # the field as the page does (a field without a label was named "Respondent")
+        desk = clients.get("reception")
+        if desk is None:
+            desk = clients["reception"] = Client(app)
+            _sign_in(desk, "reception")
+        r = desk.submit("/officer/desk", {**letter, "channel": "post", "received_on": local_today().isoformat(),
+                                           "respondent": ""})
+        assert r.status_code in (200, 422) and 'data-testid="error-summary"' in r.get_data(as_text=True)
+        out.append(("/officer/desk sent without the matter complained about", r.get_data(as_text=True)))
         head = clients.get("head")
         r = head.submit(f"/officer/cases/{world['complaint']}/actions/accept", {"act_date": "2099-01-01"},
                         follow_redirects=True)

@@ -52,7 +52,7 @@ def default_agency_for(commune: AdminUnit | None) -> Agency | None:
 
 
 def submit_case(sub: Submission, actor=None, *, code_checked: bool = True, direct: bool = False,
-                prepare: Callable[[Case], None] | None = None) -> tuple[Case, str]:
+                alone: bool = False, prepare: Callable[[Case], None] | None = None) -> tuple[Case, str]:
     """Register a letter; returns the case and the access key (shown once, never stored).
 
     ``code_checked=False`` (the filing views, inside :func:`with_code_retry`): the tracking
@@ -63,7 +63,11 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True, direc
     ``direct=True`` (the public filings, issue 18): the rows are written by
     :mod:`services.newcase` in one statement and the case stays out of the session (the
     caller reads what it holds: code, dates, limits, agency); the receipt's words are made by
-    its sender. ``prepare(case)`` runs on the built case before anything is written."""
+    its sender. ``prepare(case)`` runs on the built case before anything is written.
+
+    ``alone=True`` (with ``direct``): the caller commits right after and writes nothing
+    else in this transaction; on PostgreSQL the letter's one statement then commits by
+    itself (services/newcase.py), without the BEGIN and COMMIT round trips."""
     key = codes.new_access_key()
     case = Case(
         tracking_code=unique_code() if code_checked else codes.new_tracking_code(),
@@ -122,7 +126,7 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True, direc
     if prepare is not None:
         prepare(case)
     if direct:
-        _write_direct(case)
+        _write_direct(case, alone)
         return case, key
     db.session.add(case)
     db.session.flush()  # the filing's one flush: case, parties, limits, event (and the summary rows)
@@ -136,20 +140,23 @@ def submit_case(sub: Submission, actor=None, *, code_checked: bool = True, direc
     return case, key
 
 
-def _write_direct(case: Case) -> None:
+def _write_direct(case: Case, alone: bool = False) -> None:
     """The new letter's rows in one statement (services/newcase.py), then what a flush of
-    them would have set off: the national record of its reception, the receipt's delivery."""
+    them would have set off: the national record of its reception, the receipt's delivery.
+    ``alone``: nothing else is written before the commit (see :func:`submit_case`)."""
     from . import newcase
     from .national import enabled as national_enabled
     from .notices import receipt_row
     from .outbox import kick_after_commit
     receipt = receipt_row(case)
+    national = national_enabled()
     newcase.write(case, [(Party, list(case.parties)), (Deadline, list(case.deadlines)),
                          (CaseEvent, list(case.events)), (Attachment, list(case.attachments)),
-                         (Notification, [receipt] if receipt is not None else [])])
+                         (Notification, [receipt] if receipt is not None else [])],
+                  alone=alone and not national)
     if receipt is not None:
         kick_after_commit(db.session)  # one delivery job for the receipts of many filings
-    if national_enabled():
+    if national:
         from .national import record_event
         record_event(case, case.events[-1])  # the reception, for the national database (issue 19)
 

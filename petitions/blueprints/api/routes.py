@@ -11,7 +11,7 @@ from ...extensions import db
 from ...services.intake import find_public_case, submit_case, with_code_retry
 from ...web import local_today
 from ...workflow.states import Channel
-from ..public.forms import CaseForm, flat_errors, to_submission
+from ..public.forms import ApiCaseForm, CaseForm, flat_errors, to_submission
 from ..public.status import _step, public_view
 from . import bp
 from .openapi import openapi_document
@@ -103,7 +103,7 @@ def create_case():
     data = dict(body)
     data["co_signers"] = data.get("co_signers") or []
     data["petitioner"] = data.get("petitioner") or {}
-    form = CaseForm(formdata=None, data=data, meta={"csrf": False})
+    form = ApiCaseForm(formdata=None, data=data, meta={"csrf": False})
     if not form.validate():
         return jsonify({"errors": flat_errors(form.errors)}), 422
     return jsonify(with_code_retry(lambda: _file(form))), 201
@@ -111,7 +111,7 @@ def create_case():
 
 def _file(form: CaseForm) -> dict:
     case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today()),
-                            code_checked=False, direct=True)
+                            code_checked=False, direct=True, alone=True)
     # the answer is built before the commit: once the letter is stored, nothing but sending
     # the receipt is left (a database outage right after the commit would otherwise answer
     # 503 for a stored letter and the citizen would file it twice). A new letter has no

@@ -193,12 +193,15 @@ class CaseForm(FlaskForm):
                         validators=[DataRequired(message=REQUIRED), Length(max=200)])
     content = TextAreaField(_l("Content"), filters=[_strip],
                             validators=[DataRequired(message=REQUIRED), TextLength(CONTENT_MIN, CONTENT_MAX)])
-    respondent = StringField(filters=[_strip], validators=[Length(max=500)])
+    # the label said on the page and in the error summary depends on the kind
+    # (:meth:`respondent_label`, set by :meth:`validate`); this one is never English either
+    respondent = StringField(_l("Person, body or decision concerned"), filters=[_strip],
+                             validators=[Length(max=500)])
     commune_code = SelectField(_l("Commune or ward concerned"),
                                validate_choice=False)
     agency_code = SelectField(_l("Send to"), validate_choice=False)
-    petitioner = FormField(PartyForm)
-    co_signers = FieldList(FormField(CoSignerForm), min_entries=0, max_entries=500)
+    petitioner = FormField(PartyForm, label=_l("Filer"))
+    co_signers = FieldList(FormField(CoSignerForm), label=_l("Signers"), min_entries=0, max_entries=500)
     # a joint letter entered in the browser (services/signers.py): the filer may be one of
     # the representatives; the other signers are typed in rows, pasted as a list, or imported
     petitioner_representative = BooleanField(_l("The filer is one of the appointed representatives"))
@@ -287,6 +290,7 @@ class CaseForm(FlaskForm):
                 "denunciation needs your real name and address.")]
             ok = False
         self.mark_required()
+        self.respondent.label.text = self.respondent_label()  # the error summary names it as the page does
         missing = {
             id(self.respondent): _l("Name the decision or act you complain about.") if kind == Kind.COMPLAINT
             else _l("Name the person or body whose violation you report."),
@@ -315,7 +319,7 @@ class CaseForm(FlaskForm):
         from ...services.intake import MASS_SIGNERS, representatives_allowed
         signers = len(self.co_signers.entries) + (0 if anonymous else 1)
         chosen = sum(1 for e in self.co_signers if e.form.representative.data) + \
-            (1 if self.petitioner_representative.data and not anonymous else 0)
+            (1 if _filer_represents(self) and not anonymous else 0)
         allowed = representatives_allowed(signers)
         if signers >= MASS_SIGNERS and chosen > allowed:
             self.co_signers.errors = list(self.co_signers.errors or []) + [_l(
@@ -377,6 +381,19 @@ class PublicCaseForm(CaseForm):
         return ok
 
 
+class ApiCaseForm(CaseForm):
+    """The letter as the JSON API takes it: the same fields and checks, without the browser's
+    own (signer lists pasted or imported, attached files, the filer's representative box), so
+    that a filing does not bind four fields it never reads (issue 18)."""
+
+    petitioner_representative = signers_paste = signers_file = attachments = None
+
+
+def _filer_represents(form: CaseForm) -> bool:
+    field = getattr(form, "petitioner_representative", None)
+    return bool(field is not None and field.data)
+
+
 def flat_errors(errors, prefix: str = "") -> dict[str, list[str]]:
     """{'petitioner': {'full_name': [...]}} -> {'petitioner.full_name': [...]}"""
     out: dict[str, list[str]] = {}
@@ -414,7 +431,7 @@ def to_submission(form: CaseForm, *, channel, received_on, files=()):
         channel=channel, received_on=received_on, agency=agency, commune=commune,
         respondent=form.respondent.data,
         petitioner={} if anonymous else {**form.petitioner.data,
-                                          "representative": bool(form.petitioner_representative.data),
+                                          "representative": _filer_represents(form),
                                           **_notify_choice(form)},
         co_signers=[{**e.data, "role": "representative" if e.data.get("representative") else "co_signer"}
                     for e in form.co_signers],

@@ -55,7 +55,7 @@ def file_case(kind: str):
                     verify_filer(case, citizen)
                 case, key = submit_case(to_submission(form, channel=Channel.WEB, received_on=local_today(),
                                                       files=files), code_checked=False, direct=True,
-                                        prepare=vouched if citizen is not None else None)
+                                        alone=True, prepare=vouched if citizen is not None else None)
                 data = receipt_data(case, key)
                 db.session.commit()
                 return data
