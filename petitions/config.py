@@ -149,6 +149,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PUBLIC_MIN_COUNT": int(env.get("PUBLIC_MIN_COUNT", 10)),
         # the public statistics are recomputed when a figure changed, at most this often (seconds)
         "STATISTICS_REFRESH_SECONDS": int(env.get("STATISTICS_REFRESH_SECONDS", 10)),
+        # reference data (communes, agencies, calendar, deadline settings) kept per process: its
+        # version stamp in Redis is read at most this often (seconds); a change by an
+        # administrator reaches the other processes within it, the changing one at once (issue 18)
+        "REFDATA_RECHECK_SECONDS": float(env.get("REFDATA_RECHECK_SECONDS", 0.1)),
         # a poor rating asks for a review, which the agency's head answers within this many working days
         "REVIEW_DAYS": int(env.get("REVIEW_DAYS", 10)),
         # --- mail (standard library smtplib) ---

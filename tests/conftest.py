@@ -83,6 +83,8 @@ def app(tmp_path_factory, worker):
         "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 1024, "parallelism": 1},
         # the public statistics follow every change at once (production: at most every 10 s)
         "STATISTICS_REFRESH_SECONDS": 0,
+        # and the reference data a change made by another process at once (production: within 0.1 s)
+        "REFDATA_RECHECK_SECONDS": 0,
     })
     with app.app_context():
         db.create_all()

@@ -15,7 +15,8 @@ from .conftest import valid_letter
 
 CONFIG_KEYS = ("TESTING", "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "UPLOAD_FOLDER", "SQLITE_SYNCHRONOUS",
                "RQ_QUEUE", "RATELIMIT_STORAGE_PREFIX", "REDIS_URL", "BASE_URL", "MAIL_SERVER", "MAIL_PORT",
-               "MAIL_TIMEOUT", "ARGON2_PARAMS", "STATISTICS_REFRESH_SECONDS", "REDIS_PREFIX")
+               "MAIL_TIMEOUT", "ARGON2_PARAMS", "STATISTICS_REFRESH_SECONDS", "REDIS_PREFIX",
+               "REFDATA_RECHECK_SECONDS")
 
 
 @pytest.fixture
@@ -77,6 +78,44 @@ def test_public_form_lists_an_agency_renamed_in_another_process(app, other_proce
         with app.app_context():
             db.session.scalar(db.select(Agency).where(Agency.code == code)).name = old_name
             db.session.commit()
+
+
+def test_a_change_reaches_another_process_within_its_recheck_time_and_the_changing_one_at_once(app, agencies):
+    """Production reads the stamp at most every REFDATA_RECHECK_SECONDS (0.1 s): a change
+    made elsewhere is seen once that time has passed since this process last read it; the
+    process that made the change sees it at once (0.5 s here, for a test that cannot race)."""
+    import time
+
+    from petitions import create_app
+    from petitions.models import Agency
+    config = {k: app.config[k] for k in CONFIG_KEYS if k in app.config}
+    config["REFDATA_RECHECK_SECONDS"] = 0.5
+    worker, admin = create_app(dict(config)), create_app(dict(config))
+    with app.app_context():
+        agency = db.session.scalar(db.select(Agency).where(Agency.level == "province").order_by(Agency.id.desc()))
+        old_name, code = agency.name, agency.code
+    try:
+        page = worker.test_client().get("/file/complaint").get_data(as_text=True)
+        read_at = time.monotonic()
+        assert old_name in page
+        with admin.test_request_context("/"):
+            db.session.scalar(db.select(Agency).where(Agency.code == code)).name = "Sở Đổi Tên Lúc Này"
+            db.session.commit()
+            from petitions.services import refdata
+            assert refdata.agency_by_code(code).name == "Sở Đổi Tên Lúc Này"  # the changing process: at once
+        if time.monotonic() - read_at < 0.4:  # inside the window: the kept list, no read of Redis
+            assert old_name in worker.test_client().get("/file/complaint").get_data(as_text=True)
+        time.sleep(max(0.0, read_at + 0.55 - time.monotonic()))
+        page = worker.test_client().get("/file/complaint").get_data(as_text=True)
+        assert "Sở Đổi Tên Lúc Này" in page and old_name not in page
+    finally:
+        with app.app_context():
+            db.session.scalar(db.select(Agency).where(Agency.code == code)).name = old_name
+            db.session.commit()
+        for made in (worker, admin):
+            with made.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 def test_public_form_lists_a_commune_added_by_a_bulk_statement(app, other_process, agencies):

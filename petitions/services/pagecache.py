@@ -89,7 +89,8 @@ def read_stamps(agency_ids) -> tuple | None:
         return None
     version = values.pop()
     if "_refdata_version" not in g:  # read before any reference data, like refdata.cached would
-        g._refdata_version = int(version or 0)
+        import time
+        g._refdata_version, g._refdata_read_at = int(version or 0), time.monotonic()
     missing = [k for k, v in zip(keys, values) if v is None]
     if missing:
         try:

@@ -9,9 +9,12 @@ filing's cost. They are built once per process and kept until a **version stamp*
   (``{RQ_QUEUE}:refdata-version`` in Redis, ``INCR`` after the commit, the same mechanism as
   the public statistics' figures version); a change written outside the ORM's unit of work
   (a migration, a bulk load) calls :func:`changed` itself, or a restart picks it up;
-- each request reads the stamp once, at its first use of reference data (one Redis ``GET``,
-  about 0.1 ms), and drops this process's copies when it moved; the stamp is read *before*
-  the data, so a copy is never filed under a newer stamp than the data it holds;
+- a request reads the stamp at its first use of reference data (one Redis ``GET``), unless
+  this process read it less than ``REFDATA_RECHECK_SECONDS`` ago (0.1 s): under load most
+  filings then make no round trip to Redis before their work, and a change reaches every
+  other process within that time (a request already running when it is committed uses the
+  old data in any case). The process drops its copies when the stamp moved; the stamp is
+  read *before* the data, so a copy is never filed under a newer stamp than the data it holds;
 - the request that made the change reads the database for the rest of its own work (its
   uncommitted rows are not shared with other requests), and this process's copies are dropped
   at once;
@@ -135,16 +138,34 @@ def cached(name: str, build: Callable[[], T]) -> T:
         return _per_request(name, build)
     version = g.get("_refdata_version", _MISSING)
     if version is _MISSING:
-        version = g._refdata_version = _read_version()
+        version = g._refdata_version = _current_version()
     if version is None:
         return _per_request(name, build)
     store = current_app.extensions.get(_EXT)
     if store is None or store["version"] != version:
-        store = current_app.extensions[_EXT] = {"version": version, "items": {}}
+        store = current_app.extensions[_EXT] = {"version": version, "items": {},
+                                                 "read_at": g.get("_refdata_read_at", float("-inf"))}
     items = store["items"]
     if name not in items:
         items[name] = build()
     return items[name]
+
+
+def _current_version() -> int | None:
+    """The stamp: this process's last reading when it is younger than REFDATA_RECHECK_SECONDS,
+    else Redis' (None when Redis cannot be reached: nothing is kept then)."""
+    import time
+    now = time.monotonic()
+    store = current_app.extensions.get(_EXT)
+    recheck = current_app.config.get("REFDATA_RECHECK_SECONDS", 0)
+    if store is not None and recheck and now - store["read_at"] < recheck:
+        g._refdata_read_at = store["read_at"]
+        return store["version"]
+    version = _read_version()
+    g._refdata_read_at = now
+    if store is not None and version == store["version"]:
+        store["read_at"] = now
+    return version
 
 
 def _per_request(name: str, build):
