@@ -560,10 +560,16 @@ def test_denouncer_identity_never_reaches_a_role_that_may_not_see_it(client, app
         db.session.commit()
     # deadline alerts reach the officers by mail and in the application
     app.config["TODAY"] = date(2026, 9, 2)
+    # the digests go after DIGEST_HOUR of the real clock: any hour sends them here (the test
+    # failed from midnight to 7:00 in Vietnam)
+    hour, app.config["DIGEST_HOUR"] = app.config["DIGEST_HOUR"], 0
     from petitions.jobs import get_queue
-    with app.app_context():
-        get_queue().enqueue("petitions.jobs.tasks.sweep_deadlines")
-    run_worker()
+    try:
+        with app.app_context():
+            get_queue().enqueue("petitions.jobs.tasks.sweep_deadlines")
+        run_worker()
+    finally:
+        app.config["DIGEST_HOUR"] = hour
     with app.app_context():  # the sweep sent the day's digests itself
         assert db.session.scalar(db.select(AuditLog).where(AuditLog.action == "send_digests")).details["mails"] >= 1
     assert any(m["to"][0] in ("tiepdan.a@nghean.gov.vn", "thanhtra@nghean.gov.vn") for m in smtp.messages)
