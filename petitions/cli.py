@@ -13,6 +13,32 @@ from .workflow.states import Role
 
 seed_cli = AppGroup("seed", help="Load reference and demo data.")
 users_cli = AppGroup("users", help="Manage officer accounts.")
+report_cli = AppGroup("report", help="The target 4 report's summary rows.")
+
+
+@report_cli.command("summaries")
+@click.option("--rebuild", is_flag=True, help="Recompute every summary row from the cases, limits and events.")
+def report_summaries(rebuild: bool):
+    """Compare the summary rows with a fresh computation (exit 1 when they differ), or with
+    --rebuild recompute them all (after a bulk load or a repair written outside the application)."""
+    from .services import summaries
+    connection = db.session.connection()
+    if rebuild:
+        rows = summaries.rebuild(connection)
+        from .services import pagecache
+        pagecache.changed_everywhere(db.session)
+        db.session.info["report_figures_changed"] = True  # the public statistics follow
+        db.session.commit()
+        click.echo(f"summary rows rebuilt: {rows}")
+        return
+    differ = summaries.check(connection)
+    db.session.rollback()
+    if differ:
+        for key, fresh, stored in differ[:20]:
+            click.echo(f"differs: {dict(zip(summaries.KEY, key))}")
+        raise click.ClickException(f"{len(differ)} summary keys differ from the cases; "
+                                   "run `flask report summaries --rebuild`")
+    click.echo("summary rows equal a fresh computation")
 
 
 @seed_cli.command("units")
@@ -313,6 +339,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(sweep_cmd)
     app.cli.add_command(sweep_loop_cmd)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(report_cli)
     from . import cli_accounts  # noqa: F401  (users otp, disable, enable, reset-password, reset-2fa)
     app.cli.add_command(users_cli)
     app.cli.add_command(deadline_cmd)

@@ -162,3 +162,25 @@ def test_a_transition_through_the_api_updates_the_summary_rows(app, client, agen
         assert after["letters_on_time"] == 1 and after["letters_open"] == 0
         assert after["cases_total"] == 1 and after["cases_new"] == 1 and after["cases_open"] == 1
         assert summaries.check(db.session.connection()) == []
+
+
+def test_flask_report_summaries_finds_rows_written_outside_the_application_and_rebuilds_them(
+        app, client, agencies):
+    """A change written behind the listeners' back (a bulk load, a repair in SQL) leaves the
+    rows behind: the command names the keys and fails; --rebuild puts them right."""
+    from .conftest import valid_letter
+    for kind in ("complaint", "petition"):
+        assert client.post("/api/v1/cases", json=valid_letter(kind, agencies["commune_a"])).status_code == 201
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["report", "summaries"])
+    assert ok.exit_code == 0 and "equal a fresh computation" in ok.output
+    with app.app_context():
+        db.session.execute(db.text("UPDATE report_days SET l_received = l_received + 5 WHERE commune_id = -1"))
+        db.session.commit()
+    stale = runner.invoke(args=["report", "summaries"])
+    assert stale.exit_code == 1 and "differ from the cases" in stale.output and "'commune_id': -1" in stale.output
+    rebuilt = runner.invoke(args=["report", "summaries", "--rebuild"])
+    assert rebuilt.exit_code == 0 and "summary rows rebuilt" in rebuilt.output
+    assert runner.invoke(args=["report", "summaries"]).exit_code == 0
+    with app.app_context():
+        assert summaries.check(db.session.connection()) == []
