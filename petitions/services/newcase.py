@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 
-_SQL: dict[tuple, tuple] = {}   # (shape, with the summary rows) -> (SQL, columns and processors per class)
+_SQL: dict[tuple, tuple] = {}   # (shape, with the summary rows, limits all running) -> (SQL, columns and processors per class)
 
 
 def _keep_long_statements_parsed() -> None:
@@ -83,7 +83,7 @@ def _columns(cls, skip: tuple[str, ...] = ()) -> list:
             if not attr.columns[0].primary_key and attr.key not in skip]
 
 
-def _pg_statement(shape: tuple, with_summary: bool, dialect) -> tuple[str, dict]:
+def _pg_statement(shape: tuple, with_summary: bool, dialect, all_running: bool = False) -> tuple[str, dict]:
     """``WITH new_case AS (INSERT INTO cases ... RETURNING *), r0 AS (INSERT INTO parties
     (case_id, ...) SELECT new_case.id, CAST(%s AS type), ... FROM new_case RETURNING id), ...
     SELECT (SELECT id FROM new_case), (SELECT id FROM r0), ...``: one round trip. Returns the
@@ -127,7 +127,7 @@ def _pg_statement(shape: tuple, with_summary: bool, dialect) -> tuple[str, dict]
         for cls, label in ((Deadline, "new_deadlines"), (CaseEvent, "new_events")):
             rows = " UNION ALL ".join(f"SELECT * FROM {name}" for name in read_back[cls])
             parts.append(f"{label} AS ({rows or f'SELECT * FROM {cls.__tablename__} WHERE false'})")
-        summary = new_letter_upsert_sql("new_case", "new_deadlines", "new_events")
+        summary = new_letter_upsert_sql("new_case", "new_deadlines", "new_events", all_running)
         parts.append(f"summary AS ({summary.replace('%', '%%')})")
     return "WITH " + ",\n".join(parts) + "\nSELECT " + ", ".join(selects), plan
 
@@ -194,7 +194,7 @@ def write(case, children: list[tuple[type, list]], *, alone: bool = False) -> No
     the statement then runs in autocommit (:func:`_connection_for`); anything flushed after it
     in the same transaction is refused (:func:`_refuse_after_alone`), since it would not be
     atomic with the letter."""
-    from ..models import Case
+    from ..models import Case, Deadline
     from .summaries import note_new_cases
     from .workflow import next_due_of
     assert case.parent_id is None and getattr(case, "parent", None) is None, "a new letter on its own"
@@ -210,10 +210,14 @@ def write(case, children: list[tuple[type, list]], *, alone: bool = False) -> No
         from .summaries import _enabled
         summary = _enabled(session)
         shape = tuple((cls, len(objs)) for cls, objs in children)
-        statement = _SQL.get((shape, summary))
+        # a new letter's limits all run (the summary statement then skips the completed
+        # limits' counters); anything else takes the statement that counts them
+        running = all(d.completed_on is None for cls, objs in children if cls is Deadline for d in objs)
+        key = (shape, summary, running)
+        statement = _SQL.get(key)
         if statement is None:
             _keep_long_statements_parsed()
-            statement = _SQL[(shape, summary)] = _pg_statement(shape, summary, connection.dialect)
+            statement = _SQL[key] = _pg_statement(shape, summary, connection.dialect, running)
         sql, plan = statement
         params = _params(case, plan[Case])
         for cls, objs in children:

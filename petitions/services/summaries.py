@@ -140,19 +140,30 @@ def _emissions(d: _Dialect) -> list[tuple[str, str, str, str]]:
 
 
 def contribution_sql(dialect_name: str, cases: str = "1=1", *, case_rows: str = "cases",
-                     deadline_rows: str = "deadlines", event_rows: str = "case_events") -> str:
+                     deadline_rows: str = "deadlines", event_rows: str = "case_events",
+                     all_running: bool = False) -> str:
     """SELECT the summary rows (both grains) of the cases matching ``cases`` (a condition on
     ``c``, the cases table): the whole table, or the cases a flush touched. ``case_rows``,
     ``deadline_rows``, ``event_rows``: where the cases, limits and events are read (the
-    tables, or the rows a statement is inserting: services/newcase.py)."""
+    tables, or the rows a statement is inserting: services/newcase.py).
+
+    ``all_running``: the caller knows that no limit of these cases is completed (a new
+    letter): the counters that only a completed limit adds to (``c IS NOT NULL``) are left
+    out of the statement, and with them the look-up of a resolving event; the others are
+    the same SQL (half the branches a new letter's statement executes, issue 18)."""
     d = _Dialect(dialect_name)
     resolution = " OR ".join(f"(c.kind = '{kind}' AND d.step IN ({_quoted(steps)}))"
                              for kind, steps in RESOLUTION.items())
     copy_of = (f"CASE WHEN c.link_type IN ({_quoted(COPY_LINKS)}) THEN "
                "COALESCE((SELECT p.agency_id FROM cases p WHERE p.id = c.parent_id), 0) ELSE 0 END")
     dims = "agency_id, commune_id, kind, copy_of"
+    resolving = "0" if all_running else (
+        f"CASE WHEN EXISTS (SELECT 1 FROM {event_rows} e WHERE e.case_id = c.id "
+        f"AND e.event IN ({_quoted(RESOLVING_EVENTS)}) AND e.acted_on = d.completed_on) THEN 1 ELSE 0 END")
     branches = []
     for index, (_name, source, day, cond) in enumerate(_emissions(d)):
+        if all_running and cond.startswith("c IS NOT NULL"):
+            continue  # a completed limit's counter: nothing of a letter whose limits all run
         branches.append(f"SELECT {day} AS day, {dims}, {index} AS counter FROM {source} WHERE {cond}")
     sums = ", ".join(f"SUM(CASE WHEN counter = {i} THEN 1 ELSE 0 END) AS {name}"
                      for i, name in enumerate(MEASURES))
@@ -166,9 +177,7 @@ WITH l AS (
   SELECT c.agency_id, COALESCE(c.commune_id, 0) AS commune_id, c.kind, 0 AS copy_of,
          d.started_on AS s, d.completed_on AS c, d.due_on AS due,
          CASE WHEN d.paused_on IS NULL THEN 1 ELSE 0 END AS unpaused, c.outcome,
-         CASE WHEN EXISTS (SELECT 1 FROM {event_rows} e WHERE e.case_id = c.id
-                           AND e.event IN ({_quoted(RESOLVING_EVENTS)}) AND e.acted_on = d.completed_on)
-              THEN 1 ELSE 0 END AS resolving
+         {resolving} AS resolving
   FROM {deadline_rows} d JOIN {case_rows} c ON c.id = d.case_id
   WHERE ({resolution}) AND ({cases})
 ), e AS (
@@ -193,11 +202,12 @@ def _touched_sql(dialect_name: str) -> str:
         dialect_name, f"c.id IN :ids OR (c.parent_id IN :ids AND c.link_type IN ({_quoted(COPY_LINKS)}))")
 
 
-def new_letter_upsert_sql(case_rows: str, deadline_rows: str, event_rows: str) -> str:
+def new_letter_upsert_sql(case_rows: str, deadline_rows: str, event_rows: str, all_running: bool = False) -> str:
     """PostgreSQL: the summary rows of a new letter whose rows the same statement inserts
-    (services/newcase.py), from those rows: what the ``filing`` statement does after them."""
+    (services/newcase.py), from those rows: what the ``filing`` statement does after them
+    (``all_running``: none of its limits is completed, see :func:`contribution_sql`)."""
     return _upsert_sql(contribution_sql("postgresql", case_rows=case_rows, deadline_rows=deadline_rows,
-                                        event_rows=event_rows), "postgresql")
+                                        event_rows=event_rows, all_running=all_running), "postgresql")
 
 
 def _upsert_sql(source: str, dialect_name: str) -> str:
