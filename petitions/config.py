@@ -242,10 +242,19 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         engine_options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         connect_args = dict(engine_options.get("connect_args") or {})
         connect_args.setdefault("options", options)
+        if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg:"):
+            # a pooled connection is checked by polling its socket at checkout (petitions/dbliveness.py),
+            # not by a SELECT 1 round trip on every request; {"pool_pre_ping": true} brings that back.
+            # TCP keepalives make the kernel notice a peer gone without a word (a firewall or NAT
+            # that dropped an idle connection, an address moved in a failover): the socket then
+            # reports an error at the next checkout, within about 90 s of silence
+            for key, value in (("keepalives", 1), ("keepalives_idle", 60), ("keepalives_interval", 10),
+                               ("keepalives_count", 3)):
+                connect_args.setdefault(key, value)
+            engine_options.setdefault("pool_pre_ping", False)
+        else:  # another driver: nothing polls its sockets
+            engine_options.setdefault("pool_pre_ping", True)
         engine_options["connect_args"] = connect_args
-        # a pooled connection is checked by polling its socket at checkout (petitions/dbliveness.py),
-        # not by a SELECT 1 round trip on every request; {"pool_pre_ping": true} brings that back
-        engine_options.setdefault("pool_pre_ping", False)
         cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
 
     if production:

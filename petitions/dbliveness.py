@@ -12,14 +12,16 @@ checkout:
 
 - the socket is polled without waiting (``poll``, no system call beyond it): nothing to read
   and the connection is open and idle, it is handed out as it is;
-- something to read, the connection closed or broken, or a transaction left open: the real
-  ping is sent, and when it fails the pool is told (``DisconnectionError``) and makes a new
-  connection, exactly as the pre-ping did.
+- something to read, the connection closed or broken: the real ping is sent, and when it
+  fails the pool is told (``DisconnectionError``) and makes a new connection, exactly as the
+  pre-ping did; a connection left inside a transaction cannot be pinged and is replaced.
 
-What this does not see: a server host that vanished without closing its sockets (power cut,
-a network partition with no reset). The first request on such a connection fails with the
-503 "try again" the application answers to any database outage, the pool drops the
-connection, and the next request connects afresh. ``SQLALCHEMY_ENGINE_OPTIONS=
+A peer gone without a word (a firewall or NAT that dropped an idle connection, an address
+moved in a failover, a host that lost power) leaves nothing to read: the TCP keepalives the
+configuration sets (``config.py``: after 60 s of silence, 3 probes 10 s apart) make the
+kernel mark such a socket, and the poll then sees it. Inside those 90 s, the first request
+on such a connection fails with the 503 "try again" the application answers to any database
+outage, the pool drops the connection, and the next request connects afresh. ``SQLALCHEMY_ENGINE_OPTIONS=
 {"pool_pre_ping": true}`` in the configuration brings the round trip back for a deployment
 that prefers it (the two do not run together: the pool pings first, then nothing is left to
 read).

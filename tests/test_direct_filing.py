@@ -275,3 +275,21 @@ def test_a_write_after_a_read_stays_in_its_transaction(app, agencies):
         assert not db.session.info.get("petitions_written_alone")
         db.session.rollback()
         assert db.session.get(Case, case.id) is None
+
+
+def test_a_pending_change_keeps_the_filing_in_its_transaction(app, agencies):
+    """Objects waiting for a flush (no connection taken yet) would be committed apart from the
+    letter: the statement joins the transaction instead, and one commit stores both."""
+    from petitions.models import AuditLog, Case
+    from petitions.services.intake import submit_case
+    with app.test_request_context():  # the reference data read once
+        submit_case(_submission(agencies, "complaint"), code_checked=False, direct=True)
+        db.session.rollback()
+    with app.test_request_context():
+        db.session.add(AuditLog(user_id=None, action="test_pending", object_type="case", object_id=None, details={}))
+        case, _key = submit_case(_submission(agencies, "complaint"), code_checked=False, direct=True, alone=True)
+        assert not db.session.info.get("petitions_written_alone")
+        db.session.commit()
+        assert db.session.get(Case, case.id) is not None
+        assert db.session.scalar(db.select(db.func.count()).select_from(AuditLog)
+                                 .where(AuditLog.action == "test_pending")) == 1

@@ -210,3 +210,27 @@ def test_filing_only_writes(app, client, agencies):
     assert all(s.lstrip().upper().startswith("INSERT") for s in statements), statements
     tables = {re.match(r"\s*INSERT INTO (\w+)", s).group(1) for s in statements}
     assert tables == wanted
+
+
+def test_a_change_whose_stamp_could_not_move_leaves_this_process_working(app, client, agencies):
+    """Redis refused the stamp's INCR after a change: this process forgets its copies (the
+    others cannot be told) and its next filings still work."""
+    import redis as redis_lib
+
+    from petitions.models import Agency
+    _file(client, agencies["commune_a"], 41)  # this process keeps the reference data
+    with app.app_context():
+        app.extensions["petitions_refdata_redis"] = redis_lib.Redis(port=1, socket_connect_timeout=0.2)
+        try:
+            agency = db.session.scalar(db.select(Agency).where(Agency.level == "province"))
+            old_name = agency.name
+            agency.name = old_name + " (tạm)"
+            db.session.commit()  # the INCR after it fails
+        finally:
+            app.extensions.pop("petitions_refdata_redis", None)
+        assert "petitions_refdata" not in app.extensions
+    _file(client, agencies["commune_a"], 42)
+    with app.app_context():
+        db.session.scalar(db.select(Agency).where(Agency.level == "province", Agency.name == old_name + " (tạm)")) \
+            .name = old_name
+        db.session.commit()

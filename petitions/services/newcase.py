@@ -167,22 +167,38 @@ def _connection_for(session, alone: bool):
     """The session's connection; for a write that is its transaction's only one (``alone``),
     on PostgreSQL, a connection in autocommit: the one statement is atomic by itself, and
     the BEGIN and COMMIT round trips go (2 of a filing's 3 with PostgreSQL, issue 18). Only
-    when the session holds no connection yet: after a read (reference data loaded cold) the
-    write joins that transaction as before."""
-    if alone and not _holds_connection(session) and session.get_bind().dialect.name == "postgresql":
-        connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        session.info[_ALONE] = True
+    when the session holds no connection and no pending change yet: after a read (reference
+    data loaded cold) or with objects waiting for a flush, the write joins the transaction."""
+    real = session() if hasattr(session, "registry") else session  # the request's session
+    if alone and not (real.new or real.dirty or real.deleted) and not _holds_connection(real) \
+            and real.get_bind().dialect.name == "postgresql":
+        connection = real.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        if getattr(connection.connection.dbapi_connection, "autocommit", False) is True:
+            real.info[_ALONE] = True
         return connection
-    return session.connection()
+    return real.connection()
 
 
 def _holds_connection(session) -> bool:
-    if hasattr(session, "registry"):  # the scoped session: its session of this request
-        session = session()
+    """Has this session's transaction taken a connection? (True when it cannot tell: the
+    write then joins the transaction, the safe side.)"""
     transaction = session.get_transaction()
     while transaction is not None and transaction.parent is not None:
         transaction = transaction.parent
-    return bool(transaction is not None and getattr(transaction, "_connections", None))
+    if transaction is None:
+        return False
+    held = getattr(transaction, "connections", None)  # SQLAlchemy 2.1.7 and later
+    if held is None:
+        held = getattr(transaction, "_connections", None)
+    return held is None or bool(held)
+
+
+def _committed_alone(session) -> None:
+    """The letter is stored: what a rollback before the session's commit would undo is not
+    undone any more. Its files stay (their rows are committed), and the Redis stamps and the
+    receipt's kick that the commit would send are sent now."""
+    real = session() if hasattr(session, "registry") else session
+    real.info.pop("petitions_stored_files", None)
 
 
 def write(case, children: list[tuple[type, list]], *, alone: bool = False) -> None:
@@ -224,6 +240,8 @@ def write(case, children: list[tuple[type, list]], *, alone: bool = False) -> No
             for obj in objs:
                 params += _params(obj, plan[cls])
         ids = connection.exec_driver_sql(sql, tuple(params)).one()
+        if session.info.get(_ALONE):
+            _committed_alone(session)
         case.id = ids[0]
         n = 1
         for cls, objs in children:
@@ -259,7 +277,7 @@ def _refuse_after_alone(session, flush_context, instances):
                            "(services/newcase.write(alone=True)): pass alone=False for this path")
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _forget_alone(session):
-    session.info.pop(_ALONE, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget_alone(session, transaction):
+    if transaction.parent is None:  # commit, rollback or close of the session's transaction
+        session.info.pop(_ALONE, None)

@@ -77,7 +77,7 @@ def _bump() -> None:
         # no stamp to move: the other processes cannot be told. They keep nothing while
         # Redis is unreachable (their GET fails too); once it answers again the stamp they
         # read may be the one they cached under, so the cache is made to restart its count
-        current_app.extensions.get(_EXT, {}).clear()
+        current_app.extensions.pop(_EXT, None)
 
 
 def changed(session=None) -> None:
