@@ -194,9 +194,10 @@ def _holds_connection(session) -> bool:
 
 
 def _committed_alone(session) -> None:
-    """The letter is stored: what a rollback before the session's commit would undo is not
-    undone any more. Its files stay (their rows are committed), and the Redis stamps and the
-    receipt's kick that the commit would send are sent now."""
+    """The letter is stored: its files stay even if the session rolls back before its commit
+    (their rows are committed). Not covered: the Redis stamps and the receipt's kick go with
+    the session's commit, so a rollback in between drops them (the queue page expires within
+    60 s, the receipt waits for the sweep's catch-up)."""
     real = session() if hasattr(session, "registry") else session
     real.info.pop("petitions_stored_files", None)
 
