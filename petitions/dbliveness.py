@@ -23,8 +23,7 @@ kernel mark such a socket, and the poll then sees it. Inside those 90 s, the fir
 on such a connection fails with the 503 "try again" the application answers to any database
 outage, the pool drops the connection, and the next request connects afresh. ``SQLALCHEMY_ENGINE_OPTIONS=
 {"pool_pre_ping": true}`` in the configuration brings the round trip back for a deployment
-that prefers it (the two do not run together: the pool pings first, then nothing is left to
-read).
+that prefers it (the pool then pings before this check, which finds nothing left to read).
 """
 from __future__ import annotations
 
