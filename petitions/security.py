@@ -49,8 +49,10 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------------------
 
 # C0/C1 controls except tab and newline, and the bidirectional overrides and isolates
-# that make text read differently from what it holds ("Trojan source", spoofed names)
-_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# that make text read differently from what it holds ("Trojan source", spoofed names), and
+# lone UTF-16 surrogates (a JSON "\\ud800" decodes to one: no UTF-8 can hold it, and
+# storing it failed with a server error)
+_FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def normalize_text(value):

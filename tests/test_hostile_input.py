@@ -76,6 +76,29 @@ def test_control_characters_are_refused_with_a_clear_message(client, app, agenci
     assert count_cases(app) == 0
 
 
+def test_a_lone_surrogate_is_refused_with_a_clear_message_not_a_server_error(client, app, agencies):
+    """JSON's "\\ud800" decodes to a lone surrogate, which no UTF-8 text can hold: storing it
+    raised UnicodeEncodeError (a 500). It is refused like a control character, in the letter's
+    fields and in a person's; a real pair ("\\ud83d\\ude00", an emoji) is a character and passes."""
+    import json as _json
+    for where in ("title", "petitioner.full_name"):
+        body = valid_letter("complaint", agencies["commune_a"])
+        if where == "title":
+            body["title"] = "Đơn\ud800khiếu nại"
+        else:
+            body["petitioner"]["full_name"] = "Nguyễn\udfffAn"
+        raw = _json.dumps(body)  # ASCII escapes: the surrogate travels as \ud800
+        assert "\\ud800" in raw or "\\udfff" in raw
+        r = client.post("/api/v1/cases", data=raw.encode(), content_type="application/json")
+        assert r.status_code == 422, (where, r.status_code, r.get_data(as_text=True))
+        assert "ký tự điều khiển" in str(r.get_json()["errors"]), r.get_json()
+    assert count_cases(app) == 0
+    body = valid_letter("complaint", agencies["commune_a"], title="Đơn khiếu nại \U0001F600")
+    r = client.post("/api/v1/cases", data=_json.dumps(body).encode(), content_type="application/json")
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert case_by_code(app, r.get_json()["tracking_code"])["title"] == "Đơn khiếu nại \U0001F600"
+
+
 def test_control_characters_are_refused_in_officer_forms_too(client, app, agencies, make_officer):
     """The base form class is shared: the desk's form (a DeskForm) refuses them the same way."""
     from petitions.blueprints.reception.forms import DeskForm
