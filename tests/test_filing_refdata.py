@@ -234,3 +234,32 @@ def test_a_change_whose_stamp_could_not_move_leaves_this_process_working(app, cl
         db.session.scalar(db.select(Agency).where(Agency.level == "province", Agency.name == old_name + " (tạm)")) \
             .name = old_name
         db.session.commit()
+
+
+def test_a_stamp_lost_with_redis_data_never_comes_back_to_a_value_a_process_holds(app, other_process, agencies):
+    """Redis lost its data (a restart without persistence, a FLUSHALL) after a worker kept the
+    lists under the stamp: the next change must still reach that worker. Counting again from
+    0 brought the stamp back to the value the worker held, and it kept the old name."""
+    from petitions.models import Agency
+    from petitions.services import refdata
+    worker = other_process.test_client()
+    with app.app_context():
+        agency = db.session.scalar(db.select(Agency).where(Agency.level == "province").order_by(Agency.id))
+        code, old_name = agency.code, agency.name
+        agency.name = "Sở Tên Thứ Nhất"
+        db.session.commit()
+    try:
+        assert "Sở Tên Thứ Nhất" in worker.get("/file/complaint").get_data(as_text=True)
+        with app.test_request_context("/"):
+            assert refdata._redis().delete(refdata._version_key()) == 1  # Redis lost the stamp
+        with app.app_context():
+            db.session.scalar(db.select(Agency).where(Agency.code == code)).name = "Sở Tên Thứ Hai"
+            db.session.commit()
+        page = worker.get("/file/complaint").get_data(as_text=True)
+        assert "Sở Tên Thứ Hai" in page and "Sở Tên Thứ Nhất" not in page
+        with app.test_request_context("/"):
+            assert int(refdata._redis().get(refdata._version_key())) > 1000  # started at random, not at 0
+    finally:
+        with app.app_context():
+            db.session.scalar(db.select(Agency).where(Agency.code == code)).name = old_name
+            db.session.commit()

@@ -88,9 +88,11 @@ def read_stamps(agency_ids) -> tuple | None:
     except RedisError:
         return None
     version = values.pop()
+    if version is None:  # lost or new: refdata.cached reads it again and starts it at random
+        return None
     if "_refdata_version" not in g:  # read before any reference data, like refdata.cached would
         import time
-        g._refdata_version, g._refdata_read_at = int(version or 0), time.monotonic()
+        g._refdata_version, g._refdata_read_at = int(version), time.monotonic()
     missing = [k for k, v in zip(keys, values) if v is None]
     if missing:
         try:

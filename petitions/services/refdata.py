@@ -62,17 +62,35 @@ def _redis():
 
 
 def _read_version() -> int | None:
+    """The stamp (None when Redis cannot be reached). A missing stamp (a new Redis, or one
+    that lost its data) starts at a random value, never again at one a process may still
+    hold its copies under (counting again from 0 would bring back a stamp of before an
+    administrator's change, and that process would keep serving the old lists)."""
     from redis.exceptions import RedisError
     try:
-        return int(_redis().get(_version_key()) or 0)
+        value = _redis().get(_version_key())
+        if value is None:
+            pipe = _redis().pipeline(transaction=False)
+            pipe.set(_version_key(), _initial(), nx=True)
+            pipe.get(_version_key())
+            value = pipe.execute()[1]
+        return int(value)
     except RedisError:
         return None
+
+
+def _initial() -> int:
+    from .pagecache import _initial as random_start  # the queue pages' stamps start the same way
+    return random_start()
 
 
 def _bump() -> None:
     from redis.exceptions import RedisError
     try:
-        _redis().incr(_version_key())
+        pipe = _redis().pipeline(transaction=False)
+        pipe.set(_version_key(), _initial(), nx=True)  # a lost stamp never counts again from 0
+        pipe.incr(_version_key())
+        pipe.execute()
     except RedisError:
         # no stamp to move: the other processes cannot be told. They keep nothing while
         # Redis is unreachable (their GET fails too); once it answers again the stamp they
