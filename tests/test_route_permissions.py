@@ -189,6 +189,9 @@ def _args(app, endpoint: str, rule, who: str, world: dict) -> dict:
         "session_id": world["session"], "dialogue_id": world["dialogue"], "commitment_id": world["commitment"],
         "meeting_id": world["meeting"], "conclusion_id": world["conclusions"][own],
         "export_id": world["exports"][own], "notification_id": world["notifications"][own], "event": "accept",
+        # a real account: id 1 exists only in a fresh database (the accessibility walk skipped
+        # the account page as a 404 once earlier tests of its process had made accounts)
+        "user_id": world["users"]["reception"],
     }
     if endpoint == "reception.act" and who in world["events"]:
         code, event = world["events"][who]
