@@ -60,6 +60,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .cli import register_cli
     register_cli(app)
+
+    from . import gcfreeze  # a long-lived worker's objects out of the collector's way
+    gcfreeze.install(app)
     return app
 
 

@@ -153,6 +153,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # version stamp in Redis is read at most this often (seconds); a change by an
         # administrator reaches the other processes within it, the changing one at once (issue 18)
         "REFDATA_RECHECK_SECONDS": float(env.get("REFDATA_RECHECK_SECONDS", 0.1)),
+        # after this many requests a process freezes what it keeps, out of the garbage
+        # collector's way (petitions/gcfreeze.py; 0: never)
+        "GC_FREEZE_AFTER": int(env.get("GC_FREEZE_AFTER", 1000)),
         # a poor rating asks for a review, which the agency's head answers within this many working days
         "REVIEW_DAYS": int(env.get("REVIEW_DAYS", 10)),
         # --- mail (standard library smtplib) ---
