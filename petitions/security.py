@@ -581,8 +581,13 @@ def _json_may_hold_controls(raw: bytes) -> bool:
     """False when no string of this JSON text can hold a control character: no escape in it
     (``\\u0000``, ``\\b``) and none in the text itself (outside the strings only spaces, tabs and
     line ends may stand; a carriage return there is layout). Then the walk over the parsed
-    body is not needed; a body that may hold one is walked (:func:`_json_control_paths`)."""
-    text = raw.decode("utf-8", "replace")
+    body is not needed; a body that may hold one is walked (:func:`_json_control_paths`).
+    Decoded as ``json.loads`` decodes bytes (``surrogatepass``): the raw bytes of a lone
+    surrogate (ED A0 80) are one here too, not a replacement character that hid it."""
+    try:
+        text = raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:  # not UTF-8: json.loads refuses it too, there is nothing to walk
+        return False
     return "\\" in text or bool(_FORBIDDEN.search(text.replace("\r", "")))
 
 

@@ -92,6 +92,11 @@ def test_a_lone_surrogate_is_refused_with_a_clear_message_not_a_server_error(cli
         r = client.post("/api/v1/cases", data=raw.encode(), content_type="application/json")
         assert r.status_code == 422, (where, r.status_code, r.get_data(as_text=True))
         assert "ký tự điều khiển" in str(r.get_json()["errors"]), r.get_json()
+    # the same surrogate as raw bytes (ED A0 80, no backslash): json.loads takes them as one
+    raw = _json.dumps(valid_letter("complaint", agencies["commune_a"], title="Đơn@@khiếu nại")).encode()
+    r = client.post("/api/v1/cases", data=raw.replace(b"@@", b"\xed\xa0\x80"), content_type="application/json")
+    assert r.status_code == 422, r.get_data(as_text=True)
+    assert "ký tự điều khiển" in str(r.get_json()["errors"]), r.get_json()
     assert count_cases(app) == 0
     body = valid_letter("complaint", agencies["commune_a"], title="Đơn khiếu nại \U0001F600")
     r = client.post("/api/v1/cases", data=_json.dumps(body).encode(), content_type="application/json")
@@ -349,6 +354,9 @@ def test_nul_and_control_characters_in_api_parameters_never_cause_a_server_error
     r = client.post(f"/api/v1/cases/{made['tracking_code']}/events",
                     json={"event": "accept", "note": "ghi chú\x00"}, headers=head)
     assert r.status_code == 422 and "note" in r.get_json()["errors"], r.get_json()
+    r = client.post(f"/api/v1/cases/{made['tracking_code']}/events", headers=head, content_type="application/json",
+                    data='{"event": "accept", "note": "ghi chú@@"}'.encode().replace(b"@@", b"\xed\xa0\x80"))
+    assert r.status_code == 422 and "note" in r.get_json()["errors"], r.get_json()  # a raw lone surrogate
     assert client.get("/officer/cases/AB%00CD").status_code in (302, 404)
     assert client.get("/track?code=%00").status_code == 400
     for page in ("9223372036854775807", "0", "-1", "x"):
