@@ -9,9 +9,10 @@ the request it fell in (and those queued behind it: the filing's p99).
 After ``GC_FREEZE_AFTER`` requests (1,000; 0 turns it off) the process collects once and
 freezes what is alive (``gc.freeze()``, made for this): the collector no longer walks those
 objects, and its oldest-generation runs cost a few milliseconds at most. Frozen objects are
-still freed when nothing refers to them; only cycles among them would outlive their use, and
-the freeze comes between two requests, after the collection, when none of a request's own
-objects is alive.
+still freed when nothing refers to them; only cycles among them outlive their use: the few
+objects of the request the freeze runs in (it runs first thing in that request, after the
+collection), and entries a cache later drops that were in cycles (an evicted compiled
+statement). A one-time, bounded loss per process.
 """
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def install(app: Flask) -> None:
         if seen["frozen"]:
             return None
         seen["requests"] += 1
-        if seen["requests"] > after:  # the previous request's objects are gone: freeze the rest
+        if seen["requests"] > after:  # first thing in the request: little of it is alive yet
             freeze()
             seen["frozen"] = True
         return None

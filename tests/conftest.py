@@ -85,6 +85,8 @@ def app(tmp_path_factory, worker):
         "STATISTICS_REFRESH_SECONDS": 0,
         # and the reference data a change made by another process at once (production: within 0.1 s)
         "REFDATA_RECHECK_SECONDS": 0,
+        # the test process is no long-lived worker: tests/test_gcfreeze.py freezes apps of its own
+        "GC_FREEZE_AFTER": 0,
     })
     with app.app_context():
         db.create_all()

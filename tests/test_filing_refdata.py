@@ -243,6 +243,8 @@ def test_a_stamp_lost_with_redis_data_never_comes_back_to_a_value_a_process_hold
     from petitions.models import Agency
     from petitions.services import refdata
     worker = other_process.test_client()
+    with app.test_request_context("/"):
+        refdata._redis().delete(refdata._version_key())  # a new Redis: counting from 0 gives 1 below
     with app.app_context():
         agency = db.session.scalar(db.select(Agency).where(Agency.level == "province").order_by(Agency.id))
         code, old_name = agency.code, agency.name

@@ -33,6 +33,14 @@ def test_the_process_freezes_what_it_keeps_after_its_first_requests_once(app):
         assert gc.collect() >= 1  # and garbage cycles made after the freeze are still collected
     finally:
         gc.unfreeze()
+        _close(worker)
+
+
+def _close(worker):
+    from petitions.extensions import db
+    with worker.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_zero_turns_it_off(app):
@@ -46,3 +54,4 @@ def test_zero_turns_it_off(app):
         assert _tracked(kept)
     finally:
         gc.unfreeze()
+        _close(worker)

@@ -122,6 +122,10 @@ def _build_world(app, client, agencies) -> dict:
                 from petitions.models.types import utcnow
                 users[who].totp_secret, users[who].totp_enabled_at = pyotp.random_base32(), utcnow()
         db.session.flush()
+        # the account the administrator's pages and actions (disable, unlock, ...) are aimed at:
+        # nobody the walk signs in as
+        world["account"] = create_user("rp_account", PASSWORD, full_name="Tài khoản thử", roles=["reception"],
+                                       agency=users["reception"].agency).id
         for who, user in users.items():
             world["users"][who] = user.id
             world["tokens"][who] = issue_token(user)
@@ -191,7 +195,7 @@ def _args(app, endpoint: str, rule, who: str, world: dict) -> dict:
         "export_id": world["exports"][own], "notification_id": world["notifications"][own], "event": "accept",
         # a real account: id 1 exists only in a fresh database (the accessibility walk skipped
         # the account page as a 404 once earlier tests of its process had made accounts)
-        "user_id": world["users"]["reception"],
+        "user_id": world["account"],
     }
     if endpoint == "reception.act" and who in world["events"]:
         code, event = world["events"][who]

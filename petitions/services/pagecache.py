@@ -103,6 +103,8 @@ def read_stamps(agency_ids) -> tuple | None:
         except RedisError:
             pass
         return None
+    if g._refdata_version is None:  # this request could not read it earlier: keep nothing
+        return None
     return (*values, g._refdata_version)
 
 

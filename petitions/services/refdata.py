@@ -74,7 +74,7 @@ def _read_version() -> int | None:
             pipe.set(_version_key(), _initial(), nx=True)
             pipe.get(_version_key())
             value = pipe.execute()[1]
-        return int(value)
+        return None if value is None else int(value)  # gone again at once (FLUSHALL): keep nothing
     except RedisError:
         return None
 
