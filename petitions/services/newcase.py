@@ -169,7 +169,7 @@ def _connection_for(session, alone: bool):
     the BEGIN and COMMIT round trips go (2 of a filing's 3 with PostgreSQL, issue 18). Only
     when the session holds no connection and no pending change yet: after a read (reference
     data loaded cold) or with objects waiting for a flush, the write joins the transaction."""
-    real = session() if hasattr(session, "registry") else session  # the request's session
+    real = _unscoped(session)
     if alone and not (real.new or real.dirty or real.deleted) and not _holds_connection(real) \
             and real.get_bind().dialect.name == "postgresql":
         connection = real.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
@@ -198,8 +198,12 @@ def _committed_alone(session) -> None:
     (their rows are committed). Not covered: the Redis stamps and the receipt's kick go with
     the session's commit, so a rollback in between drops them (the queue page expires within
     60 s, the receipt waits for the sweep's catch-up)."""
-    real = session() if hasattr(session, "registry") else session
-    real.info.pop("petitions_stored_files", None)
+    _unscoped(session).info.pop("petitions_stored_files", None)
+
+
+def _unscoped(session):
+    """The request's own session behind ``db.session`` (a scoped session), or ``session``."""
+    return session() if hasattr(session, "registry") else session
 
 
 def write(case, children: list[tuple[type, list]], *, alone: bool = False) -> None:
